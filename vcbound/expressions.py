@@ -1,0 +1,352 @@
+"""Stage 1b: expression text -> sympy, through ``grammar/expr.lark`` (never sympify/eval).
+
+In: the text of a size (``4*n``, ``d+1``), a theorem bound (``w^4 * k^2``, ``min(a, b)``), a
+condition (``T >> n``) or a numeric binding (``n=64``). Out: sympy expressions over *positive*
+symbols, or ``Condition`` records.
+
+Limits keep hostile input cheap: nesting depth, the size of numbers built from literals
+(``10^10^10`` is refused, not computed), and the length of the text.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from lark import Lark, Transformer, Token, v_args
+from lark.exceptions import UnexpectedInput, VisitError
+
+from .errors import ExpressionError, did_you_mean
+from .paths import grammar_dir
+
+# Beyond these, input is refused with a clear message instead of taking time or memory.
+MAX_NESTING = 200          # parentheses / operator nesting
+MAX_DIGITS = 400           # digits of any number computed from literals
+MAX_TEXT = 2_000_000       # characters of one expression or architecture
+
+FUNCTIONS = ("log", "ln", "log2", "sqrt", "exp", "min", "max", "ceil", "floor")
+CONSTANTS = ("e", "pi")
+RELATIONS = {">>": ">>", "<<": "<<", ">=": ">=", "<=": "<=", "==": "=", "=": "=", ">": ">", "<": "<"}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``lhs rel rhs`` with rel one of ``> >= < <= = >> <<`` (``>>``: asymptotically dominates)."""
+
+    lhs: object
+    rel: str
+    rhs: object
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@cache
+def _sympy():
+    import sympy
+    return sympy
+
+
+def make_symbol(name: str, integer: bool = False):
+    """The one way vcbound makes a symbol: positive (sizes tend to +oo), optionally integer."""
+    sp = _sympy()
+    return sp.Symbol(name, positive=True, integer=True) if integer else sp.Symbol(name, positive=True)
+
+
+def check_nesting(text: str, filename: str = "<expr>") -> None:
+    """Refuse text nested deeper than MAX_NESTING before the (recursive) tree transform sees it."""
+    depth = 0
+    line, col = 1, 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        elif ch == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ExpressionError(f"parentheses nested more than {MAX_NESTING} deep",
+                                      text, line, col, 1, filename)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+
+
+class ExprBuilder(Transformer):
+    """Lark tree of ``expr.lark`` -> sympy. Rule names may carry lark's ``expr__`` import prefix.
+
+    ``integer_symbols`` makes architecture sizes integer symbols; theorem letters are real.
+    ``allow_functions`` is False for architecture sizes (``log(n)`` units make no sense).
+    """
+
+    def __init__(self, text: str = "", filename: str = "<expr>", integer_symbols: bool = False,
+                 allow_functions: bool = True):
+        super().__init__()
+        self.text = text
+        self.filename = filename
+        self.integer_symbols = integer_symbols
+        self.allow_functions = allow_functions
+
+    # lark prefixes imported rules with "expr__"; dispatch on the bare name
+    def __default__(self, data, children, meta):
+        name = data.rsplit("__", 1)[-1] if isinstance(data, str) else data
+        handler = getattr(self, "rule_" + name, None)
+        if handler is None:
+            return super().__default__(data, children, meta)
+        return handler(children, meta)
+
+    def _error(self, message, meta_or_token, length=None):
+        line = getattr(meta_or_token, "line", 0) or 0
+        column = getattr(meta_or_token, "column", 0) or 0
+        if length is None:
+            end = getattr(meta_or_token, "end_column", None)
+            length = (end - column) if (end and getattr(meta_or_token, "end_line", line) == line) else 1
+        return ExpressionError(message, self.text, line, column, length, self.filename)
+
+    def rule_number(self, children, meta):
+        tok = children[0]
+        sp = _sympy()
+        s = str(tok)
+        if any(c in s for c in ".eE"):
+            # decimals are exact rationals: 0.5 -> 1/2 (constants in theorems are exact)
+            mant, _, exp = s.lower().partition("e")
+            if exp and abs(int(exp)) > MAX_DIGITS:
+                raise self._error(f"number too large: {s}", tok)
+            return sp.Rational(mant) * sp.Integer(10) ** int(exp or 0)
+        if len(s) > MAX_DIGITS:
+            raise self._error(f"number too large ({len(s)} digits; at most {MAX_DIGITS})", tok)
+        return sp.Integer(s)
+
+    def rule_symbol(self, children, meta):
+        tok = children[0]
+        name = str(tok)
+        sp = _sympy()
+        if name.startswith("_") or "__" in name:
+            raise self._error(f"names may not start with '_' or contain '__': '{name}'", tok)
+        if name == "e":
+            return sp.E
+        if name == "pi":
+            return sp.pi
+        if name in FUNCTIONS:
+            raise self._error(f"'{name}' is a function; write {name}(...)", tok)
+        return make_symbol(name, self.integer_symbols)
+
+    def rule_call(self, children, meta):
+        name_tok, *args = children
+        name = str(name_tok)
+        if not self.allow_functions:
+            raise self._error(f"functions are not allowed in a size: '{name}(...)'", name_tok)
+        if name not in FUNCTIONS:
+            raise self._error(f"unknown function '{name}' {did_you_mean(name, FUNCTIONS, 'function')}",
+                              name_tok)
+        sp = _sympy()
+        if name in ("min", "max"):
+            if len(args) < 2:
+                raise self._error(f"{name}() needs at least two arguments", name_tok)
+            return (sp.Min if name == "min" else sp.Max)(*args)
+        if len(args) != 1:
+            raise self._error(f"{name}() takes one argument, got {len(args)}", name_tok)
+        (a,) = args
+        return {
+            "log": lambda: sp.log(a), "ln": lambda: sp.log(a), "log2": lambda: sp.log(a, 2),
+            "sqrt": lambda: sp.sqrt(a), "exp": lambda: self._checked_exp(a, name_tok),
+            "ceil": lambda: sp.ceiling(a), "floor": lambda: sp.floor(a),
+        }[name]()
+
+    def _checked_exp(self, a, tok):
+        sp = _sympy()
+        if a.is_number and a.is_real and float(a) > 1000:
+            raise self._error("number too large: exp() of more than 1000", tok)
+        return sp.exp(a)
+
+    def rule_add(self, c, meta):
+        return c[0] + c[1]
+
+    def rule_sub(self, c, meta):
+        return c[0] - c[1]
+
+    def rule_mul(self, c, meta):
+        return self._checked_size(c[0] * c[1], meta)
+
+    def rule_div(self, c, meta):
+        if c[1] == 0:
+            raise self._error("division by zero", meta)
+        return c[0] / c[1]
+
+    def rule_neg(self, c, meta):
+        return -c[0]
+
+    def rule_pow(self, c, meta):
+        base, _op, exponent = c
+        sp = _sympy()
+        if base.is_number and exponent.is_number:
+            if base == 0 and exponent.is_negative:
+                raise self._error("division by zero (0 to a negative power)", meta)
+            try:
+                b = abs(float(base))
+                x = float(exponent)
+            except (OverflowError, TypeError):
+                raise self._error("number too large", meta) from None
+            if b > 1 and x * math.log10(b) > MAX_DIGITS:
+                raise self._error(f"number too large: more than {MAX_DIGITS} digits", meta)
+        elif exponent.is_number and abs(float(exponent)) > 10_000:
+            raise self._error("exponent too large (at most 10000)", meta)
+        return sp.Pow(base, exponent)
+
+    def _checked_size(self, value, meta):
+        if value.is_Integer and len(str(abs(value))) > MAX_DIGITS:
+            raise self._error(f"number too large: more than {MAX_DIGITS} digits", meta)
+        return value
+
+    def rule_condition(self, c, meta):
+        lhs, rel, rhs = c
+        start = getattr(meta, "start_pos", 0)
+        end = getattr(meta, "end_pos", len(self.text))
+        return Condition(lhs, RELATIONS[str(rel)], rhs, self.text[start:end].strip())
+
+
+@cache
+def _parser(start: str) -> Lark:
+    return Lark.open(str(grammar_dir() / "expr.lark"), parser="lalr", start=start,
+                     propagate_positions=True, maybe_placeholders=False, cache=True)
+
+
+def syntax_error(exc: UnexpectedInput, text: str, filename: str, cls=ExpressionError):
+    """Turn lark's UnexpectedInput into our error with a short human label."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    line = getattr(exc, "line", 0) or 0
+    column = getattr(exc, "column", 0) or 0
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        ch = text[pos] if 0 <= pos < len(text) else "?"
+        if ch == ">" and pos > 0 and text[pos - 1] == "-":
+            msg, column = "unexpected '->'", column - 1
+        else:
+            msg = f"unexpected character {ch!r}"
+        msg += _unclosed_hint(text, pos)
+    elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        expected = set(getattr(exc, "expected", ()) or ())
+        msg = "unexpected end of input" + (" (unclosed parenthesis?)" if "RPAR" in expected else "")
+        lines = text.splitlines() or [""]
+        line = len(lines)
+        column = len(lines[-1]) + 1
+    else:
+        tok = exc.token
+        msg = f"unexpected {_describe(tok)}"
+        expected = set(getattr(exc, "expected", ()) or ())
+        if tok.type == "RPAR" and "RPAR" not in expected:
+            msg = "unmatched closing parenthesis"
+        elif expected:
+            msg += f" (expected {_expected(expected)})"
+        msg += _unclosed_hint(text, tok.start_pos or 0) if tok.type != "RPAR" else ""
+        return cls(msg, text, line, column, max(1, len(str(tok))), filename)
+    return cls(msg, text, line, column, 1, filename)
+
+
+_TOKEN_NAMES = {
+    "LPAR": "'('", "RPAR": "')'", "COMMA": "','", "NAME": "a name", "NUMBER": "a number",
+    "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'^'", "ARROW": "'->'",
+    "EQUAL": "'='", "RELATION": "a comparison", "_NL": "a new line", "$END": "end of input",
+    "CIRCUMFLEX": "'^'",
+}
+
+
+def _unclosed_hint(text: str, pos: int) -> str:
+    """' (unclosed '(' at 1:6?)' when a parenthesis before ``pos`` is still open."""
+    stack = []
+    for i, ch in enumerate(text[:pos]):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            stack.pop()
+    if not stack:
+        return ""
+    i = stack[-1]
+    line = text.count("\n", 0, i) + 1
+    col = i - (text.rfind("\n", 0, i) + 1) + 1
+    return f" (unclosed '(' at {line}:{col}?)"
+
+
+def _describe(tok: Token) -> str:
+    if tok.type in ("NAME", "NUMBER"):
+        return f"{_TOKEN_NAMES[tok.type][2:] if tok.type == 'NAME' else 'number'} '{tok}'"
+    if tok.type == "$END":
+        return "end of input"
+    return f"'{tok}'"
+
+
+def _expected(expected) -> str:
+    names = sorted({_TOKEN_NAMES.get(e, e.lower()) for e in expected if not e.startswith("__")})
+    return ", ".join(names[:6]) + (" ..." if len(names) > 6 else "")
+
+
+def _parse(text: str, start: str, filename: str, integer_symbols: bool, allow_functions: bool):
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected text, got {type(text).__name__}", "", 0, 0, 1, filename)
+    if len(text) > MAX_TEXT:
+        raise ExpressionError(f"expression too long ({len(text)} characters)", "", 0, 0, 1, filename)
+    if not text.strip():
+        raise ExpressionError("empty expression", text, 1, 1, 1, filename)
+    check_nesting(text, filename)
+    try:
+        tree = _parser(start).parse(text)
+    except UnexpectedInput as exc:
+        raise syntax_error(exc, text, filename) from None
+    try:
+        return ExprBuilder(text, filename, integer_symbols, allow_functions).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ExpressionError):
+            raise exc.orig_exc from None
+        raise ExpressionError(f"cannot evaluate expression: {exc.orig_exc}", text, 1, 1, 1, filename) from None
+
+
+def parse_expression(text: str, filename: str = "<expr>", integer_symbols: bool = False,
+                     allow_functions: bool = True):
+    """Parse ``text`` as an expression and return a sympy expression.
+
+    >>> parse_expression("w^4 * k^2")
+    k**2*w**4
+    >>> parse_expression("min(n + q, 18*n + 4*n*log2(q+1))")
+    Min(n + q, 4*n*log(q + 1)/log(2) + 18*n)
+    """
+    return _parse(text, "expr", filename, integer_symbols, allow_functions)
+
+
+def parse_condition(text: str, filename: str = "<condition>", integer_symbols: bool = False) -> Condition:
+    """Parse ``T >> n``, ``W > C*L`` or ``d = n`` into a ``Condition``.
+
+    >>> parse_condition("T >> n").rel
+    '>>'
+    """
+    return _parse(text, "condition", filename, integer_symbols, True)
+
+
+def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
+    """Parse ``n=64, d=32, T=100`` into ``{"n": 64, ...}`` (values are expressions, usually numbers).
+
+    >>> parse_bindings("n=64, d=2^5")
+    {'n': 64, 'd': 32}
+    """
+    result: dict[str, object] = {}
+    offset = 0
+    for part in text.split(","):
+        column = offset + 1 + (len(part) - len(part.lstrip()))
+        offset += len(part) + 1
+        if not part.strip():
+            continue
+        name, eq, value = part.partition("=")
+        name = name.strip()
+        if not eq or not value.strip():
+            raise ExpressionError(f"expected NAME=VALUE, got '{part.strip()}'", text, 1, column,
+                                  len(part.strip()), filename)
+        if not name.isidentifier() or name.startswith("_"):
+            raise ExpressionError(f"not a symbol name: '{name}'", text, 1, column, len(name) or 1, filename)
+        try:
+            val = parse_expression(value, filename, allow_functions=True)
+        except ExpressionError as exc:
+            raise exc.with_source(text, filename, 0, column + len(name) + 1 - 1 + (len(value) - len(value.lstrip()))) from None
+        if val.free_symbols:
+            raise ExpressionError(f"value of {name} must be a number, got '{value.strip()}'", text, 1,
+                                  column, len(part.strip()), filename)
+        result[name] = val
+    return result

@@ -1,0 +1,355 @@
+"""Stage 2: architecture text -> lark tree -> layer structure and ``networkx.DiGraph``.
+
+In: architecture text (chain form, see DESIGN.md) and a file name for messages.
+Out: an ``Architecture``: the source, a nested *structure* (layers and symbolic repeats, in order)
+and a ``networkx.DiGraph`` with one node per layer. A repeated block ``lstm(n)^L`` stays one node
+with ``multiplicity`` L (never L copies); edges carry data flow, and a ``repeat`` edge closes each
+repeated block.
+
+Layer, activation and option names are checked here against the tables below (data, not
+if-chains), so every semantic error points at its own span with a "did you mean".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Union
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
+
+from .classes import ACTIVATIONS, Activation
+from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean
+from .expressions import MAX_TEXT, ExprBuilder, check_nesting, syntax_error
+from .paths import grammar_dir
+
+CONVENTIONS = ("torch", "keras", "textbook")
+MAX_REPEAT_NESTING = 8   # each nesting level doubles the counting walk; deeper nesting is refused
+
+# value kinds an option can take
+SIZE, BOOL, ACT, CONVENTION = "size", "bool", "activation", "convention"
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A layer the language knows: its positional arguments and the options it accepts."""
+
+    name: str
+    positional: tuple[str, ...]
+    options: dict
+    recurrent: bool = False
+    gated: bool = False
+    default_activation: str | None = None
+
+
+LAYERS: dict[str, LayerKind] = {k.name: k for k in [
+    LayerKind("input", ("dim",), {"seq": SIZE}),
+    LayerKind("dense", ("width",), {"act": ACT, "bias": BOOL, "convention": CONVENTION}, default_activation="linear"),
+    LayerKind("rnn", ("width",), {"act": ACT, "bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL},
+              recurrent=True, default_activation="tanh"),
+    LayerKind("lstm", ("width",), {"bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL, "proj": SIZE},
+              recurrent=True, gated=True),
+    LayerKind("gru", ("width",), {"bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL,
+                                  "reset_after": BOOL}, recurrent=True, gated=True),
+    LayerKind("last", (), {}),
+]}
+
+OPTION_NAMES = sorted({o for k in LAYERS.values() for o in k.options})
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    line: int
+    column: int
+    length: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+@dataclass
+class Layer:
+    """One layer as written: kind, sizes (sympy), activation, options, and where it stands."""
+
+    id: int
+    kind: LayerKind
+    span: SourceSpan
+    size: object = None                    # width, or input dimension for `input`
+    activation: Activation | None = None
+    options: dict = field(default_factory=dict)
+    multiplicity: object = 1               # product of enclosing repeat counts
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    def option(self, name, default=None):
+        return self.options.get(name, default)
+
+    def label(self) -> str:
+        parts = [] if self.size is None else [str(self.size)]
+        if self.activation is not None and self.kind.default_activation is not None:
+            parts.append(f"act={self.activation}")
+        for k, v in self.options.items():
+            parts.append(f"{k}={str(v).lower() if isinstance(v, bool) else v}")
+        return f"{self.name}({', '.join(parts)})" if parts else self.name
+
+
+@dataclass
+class Repeat:
+    """``block^count``: the body runs ``count`` times; the first run sees the preceding width."""
+
+    body: list
+    count: object
+    span: SourceSpan
+
+
+Item = Union[Layer, Repeat]
+
+
+@dataclass
+class Architecture:
+    """A parsed architecture: text, nested structure and graph."""
+
+    text: str
+    filename: str
+    structure: list
+    graph: object        # networkx.DiGraph
+
+    @property
+    def layers(self) -> list[Layer]:
+        return [self.graph.nodes[n]["layer"] for n in self.graph.nodes]
+
+    def error(self, message: str, span: SourceSpan) -> ArchSemanticError:
+        return ArchSemanticError(message, self.text, span.line, span.column, span.length, self.filename)
+
+    def __str__(self) -> str:
+        return self.text.strip()
+
+
+@cache
+def arch_parser() -> Lark:
+    """The LALR parser for ``grammar/arch.lark`` (built once; lark caches the tables on disk)."""
+    return Lark.open(str(grammar_dir() / "arch.lark"), parser="lalr", propagate_positions=True,
+                     maybe_placeholders=False, cache=True)
+
+
+def parse(text: str, filename: str = "<arch>") -> Architecture:
+    """Parse architecture text into an ``Architecture`` (structure + networkx graph).
+
+    >>> arch = parse("input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)")
+    >>> [layer.name for layer in arch.layers]
+    ['input', 'lstm', 'last', 'dense']
+    >>> arch.layers[1].multiplicity
+    L
+
+    Raises ``ArchSyntaxError`` / ``ArchSemanticError`` (both ``VcboundError``) with
+    ``file:line:col``, the source line and a caret.
+    """
+    if not isinstance(text, str):
+        raise ArchSyntaxError(f"expected architecture text, got {type(text).__name__}", "", 0, 0, 1, filename)
+    if len(text) > MAX_TEXT:
+        raise ArchSyntaxError(f"architecture too long ({len(text)} characters; at most {MAX_TEXT})",
+                              "", 0, 0, 1, filename)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        col = text.index("\x00") - (text.rfind("\n", 0, text.index("\x00")) + 1) + 1
+        raise ArchSyntaxError("NUL byte in input", text, line, col, 1, filename)
+    if not text.split("#")[0].strip() and not any(
+            ln.split("#", 1)[0].strip() for ln in text.splitlines()):
+        raise ArchSyntaxError("empty architecture (expected e.g. 'input(d) -> dense(1)')", text, 1, 1, 1, filename)
+    try:
+        check_nesting(text, filename)
+    except ExpressionError as exc:
+        raise ArchSyntaxError(exc.message, text, exc.line, exc.column, exc.length, filename) from None
+    try:
+        tree = arch_parser().parse(text)
+    except UnexpectedInput as exc:
+        raise syntax_error(exc, text, filename, ArchSyntaxError) from None
+    return _Builder(text, filename).build(tree)
+
+
+class _Builder:
+    """Walks the lark tree; checks names, sizes and options; builds structure and graph."""
+
+    def __init__(self, text: str, filename: str):
+        self.text = text
+        self.filename = filename
+        self.next_id = 0
+        self.sizes = ExprBuilder(text, filename, integer_symbols=True, allow_functions=False)
+
+    def error(self, message, where, length=None) -> ArchSemanticError:
+        span = self.span(where, length)
+        return ArchSemanticError(message, self.text, span.line, span.column, span.length, self.filename)
+
+    @staticmethod
+    def span(where, length=None) -> SourceSpan:
+        meta = getattr(where, "meta", where)
+        line = getattr(meta, "line", 1) or 1
+        col = getattr(meta, "column", 1) or 1
+        if length is None:
+            end_line = getattr(meta, "end_line", line)
+            end_col = getattr(meta, "end_column", col + 1)
+            length = (end_col - col) if end_line == line else 1
+        return SourceSpan(line, col, max(1, length))
+
+    def build(self, tree: Tree) -> Architecture:
+        import networkx as nx
+
+        (chain,) = [c for c in tree.children if isinstance(c, Tree)]
+        structure = self.chain(chain, multiplicity=1, nesting=0)
+        graph = nx.DiGraph()
+        self._add_to_graph(graph, structure, previous=None)
+        arch = Architecture(self.text, self.filename, structure, graph)
+        first = _first_layer(structure)
+        if first.name != "input":
+            raise self.error(f"an architecture starts with input(...), not '{first.name}'", first.span,
+                             first.span.length)
+        return arch
+
+    def _add_to_graph(self, graph, items, previous):
+        first_in_block = None
+        for item in items:
+            if isinstance(item, Layer):
+                graph.add_node(item.id, layer=item, kind=item.name, width=item.size,
+                               activation=str(item.activation) if item.activation else None,
+                               classes=sorted(item.activation.classes) if item.activation else [],
+                               convention=item.option("convention"), multiplicity=item.multiplicity,
+                               span=item.span)
+                if previous is not None:
+                    graph.add_edge(previous, item.id, kind="data")
+                first_in_block = item.id if first_in_block is None else first_in_block
+                previous = item.id
+            else:
+                start, end = self._add_to_graph(graph, item.body, previous)
+                if start is not None:
+                    graph.add_edge(end, start, kind="repeat", count=item.count)
+                first_in_block = start if first_in_block is None else first_in_block
+                previous = end
+        return first_in_block, previous
+
+    def chain(self, chain: Tree, multiplicity, nesting) -> list:
+        items = []
+        for child in chain.children:
+            if isinstance(child, Token):       # the kept ARROW tokens
+                continue
+            items.extend(self.block(child, multiplicity, nesting))
+        return items
+
+    def block(self, node: Tree, multiplicity, nesting) -> list:
+        if node.data == "repeat":
+            body_node, count_node = node.children
+            if nesting + 1 > MAX_REPEAT_NESTING:
+                raise self.error(f"repetition nested more than {MAX_REPEAT_NESTING} deep", node)
+            count = self.size(count_node, "repeat count")
+            body = self.block(body_node, multiplicity * count, nesting + 1)
+            return [Repeat(body, count, self.span(node))]
+        if node.data == "chain":
+            return self.chain(node, multiplicity, nesting)
+        return [self.layer(node, multiplicity)]
+
+    def size(self, node, what: str):
+        """A size expression: a positive integer, a symbol, or arithmetic in them."""
+        value = self.sizes.transform(node) if isinstance(node, Tree) else self.sizes.transform(Tree("symbol", [node]))
+        if isinstance(value, ExpressionError):
+            raise value
+        if value.is_number:
+            if not value.is_Integer:
+                raise self.error(f"{what} must be a positive integer, got {value}", node)
+            if value <= 0:
+                raise self.error(f"{what} must be positive, got {value}", node)
+        else:
+            if value.is_integer is not True:
+                raise self.error(f"{what} must be an integer; '{value}' may not be", node)
+            if value.is_positive is False or value.is_nonpositive:
+                raise self.error(f"{what} must be positive; '{value}' is not", node)
+        return value
+
+    def layer(self, node: Tree, multiplicity) -> Layer:
+        name_tok = node.children[0]
+        name = str(name_tok)
+        kind = LAYERS.get(name)
+        if kind is None:
+            if name in ACTIVATIONS:
+                raise self.error(f"'{name}' is an activation, not a layer; write dense(n, act={name})", name_tok,
+                                 len(name))
+            raise self.error(f"unknown layer '{name}' {did_you_mean(name, LAYERS, 'layer')}", name_tok, len(name))
+        args = node.children[1].children if len(node.children) > 1 else []
+        positional = [a for a in args if a.data == "positional"]
+        options = [a for a in args if a.data == "option"]
+        self.next_id += 1
+        layer = Layer(self.next_id, kind, self.span(node), multiplicity=multiplicity)
+        if len(positional) < len(kind.positional):
+            missing = kind.positional[len(positional)]
+            raise self.error(f"{name}() is missing its {missing} argument (e.g. {name}(n))", node)
+        if len(positional) > len(kind.positional):
+            extra = positional[len(kind.positional)]
+            raise self.error(f"{name}() takes {len(kind.positional) or 'no'} positional argument"
+                             f"{'s' if len(kind.positional) != 1 else ''}, got {len(positional)}", extra)
+        if positional:
+            layer.size = self.size(positional[0].children[0], "input dimension" if name == "input" else "width")
+        seen = {}
+        for opt in options:
+            key_tok, value_node = opt.children
+            key = str(key_tok)
+            if key not in kind.options:
+                if key in OPTION_NAMES:
+                    msg = f"option '{key}' is not allowed for {name} (allowed: {', '.join(sorted(kind.options)) or 'none'})"
+                else:
+                    msg = f"unknown option '{key}' {did_you_mean(key, kind.options or OPTION_NAMES, 'option')}"
+                raise self.error(msg, key_tok, len(key))
+            if key in seen:
+                raise self.error(f"option '{key}' given twice", key_tok, len(key))
+            seen[key] = True
+            self.option(layer, key, kind.options[key], value_node)
+        if kind.default_activation is not None and layer.activation is None:
+            layer.activation = Activation(ACTIVATIONS[kind.default_activation])
+        return layer
+
+    def option(self, layer: Layer, key: str, value_kind: str, node):
+        if value_kind == SIZE:
+            layer.options[key] = self.size(node, key)
+        elif value_kind == BOOL:
+            word = self._word(node, key)
+            if word not in ("true", "false"):
+                raise self.error(f"{key} must be true or false, got '{word}'", node)
+            layer.options[key] = word == "true"
+        elif value_kind == CONVENTION:
+            word = self._word(node, key)
+            if word not in CONVENTIONS:
+                raise self.error(f"unknown convention '{word}' {did_you_mean(word, CONVENTIONS, 'convention')}", node)
+            layer.options[key] = word
+        else:
+            layer.activation = self.activation(node)
+
+    def _word(self, node, key) -> str:
+        if isinstance(node, Tree) and node.data.endswith("symbol"):
+            return str(node.children[0])
+        raise self.error(f"{key} expects a name here", node)
+
+    def activation(self, node) -> Activation:
+        if isinstance(node, Tree) and node.data.endswith("symbol"):
+            name_tok, arg_nodes = node.children[0], []
+        elif isinstance(node, Tree) and node.data.endswith("call"):
+            name_tok, *arg_nodes = node.children
+        else:
+            raise self.error("expected an activation name, e.g. act=relu", node)
+        name = str(name_tok)
+        kind = ACTIVATIONS.get(name)
+        if kind is None:
+            raise self.error(f"unknown activation '{name}' {did_you_mean(name, ACTIVATIONS, 'activation')}",
+                             name_tok, len(name))
+        if len(arg_nodes) != len(kind.params):
+            want = ", ".join(kind.params)
+            usage = f"{name}({want})" if want else name
+            raise self.error(f"activation {name} takes {len(kind.params) or 'no'} argument"
+                             f"{'s' if len(kind.params) != 1 else ''}: write {usage}", node)
+        args = tuple(self.size(a, f"{name} {p}") for a, p in zip(arg_nodes, kind.params))
+        return Activation(kind, args)
+
+
+def _first_layer(items) -> Layer:
+    item = items[0]
+    while isinstance(item, Repeat):
+        item = item.body[0]
+    return item

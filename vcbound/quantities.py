@@ -1,0 +1,335 @@
+"""Stage 3: architecture -> exact symbolic counts and the facts theorems ask about.
+
+In: an ``Architecture`` (from ``graph.parse``) and a counting convention (torch, keras, textbook).
+Out: ``Quantities``: parameters W, computation units U, multiplication gates M, depth L,
+BHLM's effective depth Lbar, sequence length T, input and output dimension, per-layer rows, and the
+facts (topology, activation classes, multiplicative gates, pieces, degree).
+
+Formulas (n units, d inputs; verified against torch 2.13 / Keras 3.15, see DESIGN.md):
+dense dn+n; rnn torch n(d+n)+2n, keras/textbook n(d+n)+n; lstm torch 4n(d+n)+8n, keras/textbook
+4n(d+n)+4n, torch proj=p 4n(d+p)+8n+pn; gru torch = keras(reset_after) 3(n(d+n)+2n), keras
+reset_after=false and textbook 3(n(d+n)+n); bidirectional doubles a layer and its output width.
+Sequence semantics are checked here too (``last`` needs a sequence, recurrent layers need one).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .classes import Activation, ACTIVATIONS
+from .errors import UsageError
+from .graph import CONVENTIONS, Architecture, Layer, Repeat
+
+# the activations inside gated cells: gates are logistic sigmoids, candidate and output use tanh
+GATE_ACTIVATIONS = (Activation(ACTIVATIONS["sigmoid"]), Activation(ACTIVATIONS["tanh"]))
+
+
+@dataclass
+class LayerRow:
+    """One row of the parameter table: a layer (all its repetitions) and what it contributes."""
+
+    id: int
+    kind: str
+    label: str
+    multiplicity: object
+    params: object
+    units: object
+    mults: object
+    output_width: object
+    line: int
+    column: int
+
+
+@dataclass
+class Quantities:
+    """Exact symbolic counts and facts of one architecture under one convention."""
+
+    arch: Architecture
+    convention: str
+    params: object = 0            # W
+    units: object = 0             # U (per time step for recurrent layers)
+    mults: object = 0             # M: multiplication gates in gated cells (per time step)
+    depth: object = 0             # L: computation layers on the path (per time step)
+    lbar: object = 0              # BHLM effective depth
+    seq_len: object = None        # T
+    input_dim: object = None      # D
+    output_dim: object = None
+    output_is_sequence: bool = False
+    rows: list = field(default_factory=list)
+    hidden_activations: list = field(default_factory=list)   # Activation objects, distinct
+    readout: Activation | None = None                        # single monotone output unit, if any
+    topology: str = "feedforward"
+    recurrent_units: object = 0   # U of the recurrent part (for unrolling)
+    recurrent_depth: object = 0   # L of the recurrent part
+
+    # --- facts -----------------------------------------------------------------------------
+    @property
+    def multiplicative(self) -> bool:
+        return self.mults != 0
+
+    @property
+    def recurrent(self) -> bool:
+        return self.topology != "feedforward"
+
+    @property
+    def classes(self) -> frozenset[str]:
+        """Classes containing *every* hidden activation (the network's activation classes)."""
+        sets = [a.classes for a in self.hidden_activations]
+        if not sets:
+            return frozenset({"linear", "polynomial", "piecewise_linear", "piecewise_polynomial", "any"})
+        out = sets[0]
+        for s in sets[1:]:
+            out = out & s
+        return frozenset(out)
+
+    @property
+    def nonlinear(self) -> bool:
+        return any(not a.affine for a in self.hidden_activations)
+
+    @property
+    def pieces(self):
+        return _max(a.pieces for a in self.hidden_activations if a.pieces)
+
+    @property
+    def degree(self):
+        return _max(a.degree for a in self.hidden_activations)
+
+    def symbols(self) -> dict:
+        """The user's symbols (name -> sympy Symbol) appearing anywhere in the counts."""
+        out = {}
+        for value in (self.params, self.units, self.depth, self.seq_len, self.input_dim):
+            for s in getattr(value, "free_symbols", ()):
+                out[s.name] = s
+        return dict(sorted(out.items()))
+
+    def canonical(self) -> dict:
+        """The quantity table theorems are written against (see theorems/README.md)."""
+        return {
+            "W": self.params, "U": self.units + self.mults, "M": self.mults, "L": self.depth,
+            "Lbar": self.lbar, "T": self.seq_len, "D": self.input_dim,
+            "pieces": self.pieces, "breakpoints": (self.pieces - 1) if self.pieces else None,
+            "degree": self.degree,
+        }
+
+
+def _max(values):
+    import sympy as sp
+    vals = list(values)
+    if not vals:
+        return 0
+    return sp.Max(*vals) if len(vals) > 1 else vals[0]
+
+
+def count(arch: Architecture, convention: str = "torch") -> Quantities:
+    """Count parameters, units and depth of ``arch`` exactly and symbolically.
+
+    >>> from vcbound.graph import parse
+    >>> count(parse("input(7, seq=T) -> lstm(5)")).params
+    280
+    >>> count(parse("input(d, seq=T) -> lstm(n)^L")).params
+    8*L*n**2 + 8*L*n + 4*d*n - 4*n**2
+    """
+    if convention not in CONVENTIONS:
+        raise UsageError(f"unknown convention '{convention}' (expected one of: {', '.join(CONVENTIONS)})")
+    import sympy as sp
+
+    q = Quantities(arch, convention)
+    first = arch.structure[0]
+    state = _State(width=first.size, sequence=first.option("seq") is not None)
+    q.input_dim = first.size
+    q.seq_len = first.option("seq")
+    walker = _Walker(arch, convention, sp)
+    totals = walker.walk(arch.structure[1:], state, record=True)
+    q.params = sp.expand(totals.params)
+    q.units = sp.expand(totals.units)
+    q.mults = sp.expand(totals.mults)
+    q.depth = sp.expand(totals.depth)
+    q.lbar = sp.simplify(totals.cum_sum / q.params) if q.params != 0 else sp.Integer(0)
+    q.output_dim = totals.state.width
+    q.output_is_sequence = totals.state.sequence
+    q.rows = walker.rows
+    q.recurrent_units = sp.expand(totals.rec_units)
+    q.recurrent_depth = sp.expand(totals.rec_depth)
+    _facts(q, walker)
+    return q
+
+
+@dataclass
+class _State:
+    width: object
+    sequence: bool
+
+
+@dataclass
+class _Totals:
+    params: object
+    units: object
+    mults: object
+    depth: object
+    layers: object        # computation layers (for Lbar)
+    cum_sum: object       # sum over computation layers of the parameters up to that layer
+    rec_units: object
+    rec_depth: object
+    state: _State
+
+
+class _Walker:
+    def __init__(self, arch, convention, sp):
+        self.arch = arch
+        self.convention = convention
+        self.sp = sp
+        self.rows: list[LayerRow] = []
+        self._row_index: dict[int, LayerRow] = {}
+        self.kinds: list[Layer] = []
+
+    def walk(self, items, state: _State, record: bool) -> _Totals:
+        sp = self.sp
+        t = _Totals(*(sp.Integer(0),) * 8, state)
+        for item in items:
+            if isinstance(item, Repeat):
+                sub = self._repeat(item, t.state, record)
+            else:
+                sub = self._layer(item, t.state, record)
+            # Lbar bookkeeping: every layer of `sub` sees the parameters already counted before it
+            t.cum_sum += sub.cum_sum + sub.layers * t.params
+            t.params += sub.params
+            t.units += sub.units
+            t.mults += sub.mults
+            t.depth += sub.depth
+            t.layers += sub.layers
+            t.rec_units += sub.rec_units
+            t.rec_depth += sub.rec_depth
+            t.state = sub.state
+        return t
+
+    def _repeat(self, rep: Repeat, state: _State, record: bool) -> _Totals:
+        sp = self.sp
+        first = self.walk(rep.body, state, record)
+        if rep.count == 1:
+            return first
+        # later runs see the block's own output; their counts do not depend on the input width
+        rest = self.walk(rep.body, first.state, record=False)
+        k1 = rep.count - 1
+        if record:
+            self._add_rest_rows(rep.body, first.state, k1)
+        n = rest.layers
+        cum = (first.cum_sum + k1 * rest.cum_sum
+               + n * (k1 * first.params + rest.params * k1 * (k1 - 1) / 2))
+        return _Totals(first.params + k1 * rest.params, first.units + k1 * rest.units,
+                       first.mults + k1 * rest.mults, first.depth + k1 * rest.depth,
+                       first.layers + k1 * rest.layers, cum,
+                       first.rec_units + k1 * rest.rec_units, first.rec_depth + k1 * rest.rec_depth,
+                       rest.state)
+
+    def _add_rest_rows(self, body, state, k1):
+        """Add the later repetitions' parameters to the rows recorded for the first run."""
+        saved = self.rows, self._row_index
+        self.rows, self._row_index = [], {}
+        self.walk(body, state, record=True)
+        extra = self.rows
+        self.rows, self._row_index = saved
+        for row in extra:
+            target = self._row_index[row.id]
+            target.params = self.sp.expand(target.params + k1 * row.params)
+            target.units = self.sp.expand(target.units + k1 * row.units)
+            target.mults = self.sp.expand(target.mults + k1 * row.mults)
+
+    def _layer(self, layer: Layer, state: _State, record: bool) -> _Totals:
+        sp = self.sp
+        zero = sp.Integer(0)
+        conv = layer.option("convention", self.convention)
+        d, n = state.width, layer.size
+        kind = layer.name
+        params = units = mults = zero
+        depth = layers = zero
+        rec_units = rec_depth = zero
+        out = _State(n, state.sequence)
+        if kind == "input":
+            raise self.arch.error("input(...) may only start the architecture", layer.span)
+        if kind == "last":
+            if not state.sequence:
+                raise self.arch.error("'last' needs a sequence; start with input(d, seq=T)"
+                                      if not self._seen_last() else
+                                      "'last' needs a sequence, but the sequence already ended at an earlier 'last'",
+                                      layer.span)
+            out = _State(d, False)
+        elif kind == "dense":
+            bias = layer.option("bias", True)
+            params = d * n + (n if bias else zero)
+            units, depth, layers = n, sp.Integer(1), sp.Integer(1)
+        else:   # recurrent layers
+            if not state.sequence:
+                raise self.arch.error(
+                    f"{kind} needs a sequence input; " + ("a 'last' before it already ended the sequence"
+                                                          if self._seen_last() else "write input(d, seq=T)"),
+                    layer.span)
+            bias = layer.option("bias", True)
+            directions = 2 if layer.option("bidirectional", False) else 1
+            proj = layer.option("proj")
+            if proj is not None and conv != "torch":
+                raise self.arch.error("proj= is torch's LSTM projection; use convention=torch", layer.span)
+            h = proj if proj is not None else n           # recurrent state width seen by the matrices
+            per_bias = {"torch": 2, "keras": 1, "textbook": 1}[conv] if bias else 0
+            if kind == "rnn":
+                one = n * (d + n) + per_bias * n
+                cell_units, cell_mults = n, zero
+            elif kind == "lstm":
+                one = 4 * n * (d + h) + 4 * per_bias * n + (h * n if proj is not None else zero)
+                cell_units, cell_mults = 5 * n + (h if proj is not None else zero), 3 * n
+            else:  # gru
+                reset_after = layer.option("reset_after", conv != "textbook")
+                if conv == "torch" and layer.option("reset_after") is False:
+                    raise self.arch.error("torch's GRU always has reset_after=true", layer.span)
+                gb = (2 if reset_after else 1) if bias else 0
+                one = 3 * (n * (d + n) + gb * n)
+                cell_units, cell_mults = 3 * n, 3 * n
+            params = directions * one
+            units, mults = directions * cell_units, directions * cell_mults
+            depth, layers = sp.Integer(1), sp.Integer(1)
+            rec_units, rec_depth = units + mults, sp.Integer(1)
+            out = _State(directions * h, True)
+        self.kinds.append(layer)
+        if record:
+            row = LayerRow(layer.id, kind, layer.label(), layer.multiplicity, sp.expand(params),
+                           sp.expand(units), sp.expand(mults), out.width, layer.span.line, layer.span.column)
+            self.rows.append(row)
+            self._row_index[layer.id] = row
+        return _Totals(params, units, mults, depth, layers, params * layers, rec_units, rec_depth, out)
+
+    def _seen_last(self) -> bool:
+        return any(k.name == "last" for k in self.kinds)
+
+
+def _facts(q: Quantities, walker: _Walker) -> None:
+    """Topology, hidden activations and readout from the layers seen."""
+    layers = [l for l in q.arch.layers if l.name not in ("input", "last")]
+    recurrent = [l for l in layers if l.kind.recurrent]
+    gated = [l for l in recurrent if l.kind.gated]
+    if gated:
+        q.topology = "recurrent_gated"
+    elif recurrent:
+        single = len(recurrent) == 1 and recurrent[0].multiplicity == 1
+        before = layers.index(recurrent[0]) if single else -1
+        # standard form x_t = s(A x_{t-1} + B u_t + b): one Elman layer fed by the input itself
+        q.topology = "recurrent_standard" if single and before == 0 and not recurrent[0].option("bidirectional") \
+            else "recurrent_stacked"
+    last = layers[-1] if layers else None
+    acts: list[Activation] = []
+    for l in layers:
+        if l.kind.gated:
+            acts.extend(GATE_ACTIVATIONS)
+        elif l.activation is not None and not (l is last and _is_readout(l)):
+            acts.append(l.activation)
+    if last is not None and _is_readout(last):
+        q.readout = last.activation
+    seen, distinct = set(), []
+    for a in acts:
+        if str(a) not in seen:
+            seen.add(str(a))
+            distinct.append(a)
+    q.hidden_activations = distinct
+
+
+def _is_readout(layer: Layer) -> bool:
+    """A final dense layer of width 1 with a non-decreasing activation reads out a binary label."""
+    return layer.name == "dense" and layer.size == 1 and layer.activation is not None \
+        and layer.activation.kind.monotone
