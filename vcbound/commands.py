@@ -10,3 +10,155 @@ from .cli import _EXTRA_COMMANDS
 def _register(fn):
     _EXTRA_COMMANDS.append(fn)
     return fn
+
+
+# ---- bound / explain ------------------------------------------------------------------------
+def _bound_args(p):
+    from .cli import _arch_arg, _common
+    _arch_arg(p)
+    _common(p)
+    p.add_argument("--measure", default="vc",
+                   help="vc | pdim | growth | sample (both sample measures) | sample_realizable | sample_agnostic")
+    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"',
+                   help="an assumption on the regime: 'x >> y', 'x = expr' (repeatable)")
+    p.add_argument("--format", default="text", choices=["text", "json", "latex", "bibtex", "markdown"])
+    p.add_argument("--json", action="store_true", help="same as --format json")
+    p.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
+
+
+def _measures(name: str) -> list[str]:
+    return ["sample_realizable", "sample_agnostic"] if name == "sample" else [name]
+
+
+def resolutions_for(args) -> list:
+    """Resolve every requested measure for the command-line arguments."""
+    from .cli import load_arch
+    from .resolver import bound
+    from .theorems import load_theorems
+    arch = load_arch(args.arch)
+    base = load_theorems(args.theorems)
+    _warn_user_problems(base)
+    return [bound(arch, m, assume=args.assume, convention=args.convention, base=base)
+            for m in _measures(args.measure)]
+
+
+def _warn_user_problems(base):
+    import sys
+    for p in getattr(base, "problems", []):
+        print(f"warning: {p} (file skipped)", file=sys.stderr)
+
+
+def _print_resolutions(args, resolutions, explain: bool):
+    import json
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        from .render.jsonout import resolution_json
+        out = [resolution_json(r) for r in resolutions]
+        print(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+    elif fmt == "text":
+        from .render.text import resolution_text
+        print("\n\n".join(resolution_text(r, explain=explain) for r in resolutions))
+    else:
+        from . import render
+        printer = getattr(render, f"resolutions_{fmt}")
+        print(printer(resolutions, explain=explain, standalone=args.standalone))
+    return 0
+
+
+@_register
+def register_bound(sub):
+    p = sub.add_parser("bound", help="best cited upper and lower bounds")
+    _bound_args(p)
+    p.set_defaults(func=lambda args: _print_resolutions(args, resolutions_for(args), explain=False))
+    p = sub.add_parser("explain", help="the full derivation tree with citations")
+    _bound_args(p)
+    p.set_defaults(func=lambda args: _print_resolutions(args, resolutions_for(args), explain=True))
+
+
+# ---- theorems list / show / check ------------------------------------------------------------
+def _theorem_dirs(args) -> list:
+    return list(getattr(args, "theorems", None) or []) + list(getattr(args, "theorems_local", None) or [])
+
+
+def cmd_theorems(args) -> int:
+    from .errors import UsageError
+    from .render import theorems as tr
+    from .theorems import MEASURES, DIRECTIONS, check, load_theorems
+    action = getattr(args, "action", None) or "list"
+    dirs = _theorem_dirs(args)
+    if action == "check":
+        if args.paths:
+            from .paths import theorems_dir
+            report = check(args.paths, context=[theorems_dir(), *dirs])
+        else:
+            from .theorems import user_paths
+            from .paths import theorems_dir
+            report = check([theorems_dir(), *user_paths(dirs, use_env=True)])
+        for p in report.problems:
+            print(tr.problem_line(p))
+        if report.ok:
+            print(report.summary())
+            return 0
+        import sys
+        print(report.summary(), file=sys.stderr)
+        return 2
+    base = load_theorems(dirs)
+    _warn_user_problems(base)
+    if action == "show":
+        from .theorems import Result
+        item = base.by_id(args.id)
+        print(tr.result_text(item) if isinstance(item, Result) else tr.lemma_text(item))
+        return 0
+    measure = getattr(args, "measure", None)
+    direction = getattr(args, "direction", None)
+    activation = getattr(args, "activation", None)
+    from .classes import CLASS_CLOSURE
+    from .errors import did_you_mean
+    if measure and measure not in MEASURES:
+        raise UsageError(f"unknown measure '{measure}' {did_you_mean(measure, MEASURES, 'measure')}")
+    if direction and direction not in DIRECTIONS:
+        raise UsageError(f"unknown direction '{direction}' {did_you_mean(direction, DIRECTIONS, 'x')}")
+    if activation and activation not in CLASS_CLOSURE:
+        raise UsageError(f"unknown activation or class '{activation}' "
+                         f"{did_you_mean(activation, CLASS_CLOSURE, 'class')}")
+    results = [r for r in base.results
+               if (not measure or r.measure == measure)
+               and (not direction or r.direction == direction)
+               and (not activation or r.activation in CLASS_CLOSURE[activation])]
+    print(tr.results_table(results))
+    if not (measure or direction or activation) and base.all_lemmas:
+        print()
+        print(tr.lemmas_table(base.all_lemmas))
+    return 0
+
+
+@_register
+def register_theorems(sub):
+    from .cli import _Parser
+    p = sub.add_parser("theorems", help="list, show and check the theorem base",
+                       description="List, show and check the theorem base (theorems/*.toml and user "
+                                   "directories from --theorems and $VCBOUND_THEOREMS).")
+    p.set_defaults(func=cmd_theorems, action=None)
+    tsub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
+
+    def local_dirs(q):
+        q.add_argument("--theorems", dest="theorems_local", action="append", default=[], metavar="DIR",
+                       help="add a directory of user theorem files (repeatable)")
+
+    q = tsub.add_parser("list", help="a table of the results (default action)")
+    q.add_argument("--measure", help="vc | pdim | growth | sample_realizable | sample_agnostic")
+    q.add_argument("--direction", help="upper | lower | exact")
+    q.add_argument("--activation", metavar="A",
+                   help="results that apply to activation or class A through the class lattice "
+                        "(e.g. relu shows piecewise_linear and piecewise_polynomial results)")
+    local_dirs(q)
+    q.set_defaults(func=cmd_theorems)
+    q = tsub.add_parser("show", help="one result or lemma in full, with its BibTeX")
+    q.add_argument("id", metavar="ID")
+    local_dirs(q)
+    q.set_defaults(func=cmd_theorems)
+    q = tsub.add_parser("check", help="validate theorem files and report every problem (exit 2 if any)")
+    q.add_argument("paths", nargs="*", metavar="DIR_OR_FILE",
+                   help="files or directories to check (default: the built-in base and user directories)")
+    local_dirs(q)
+    q.set_defaults(func=cmd_theorems)

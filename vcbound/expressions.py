@@ -272,6 +272,8 @@ def _describe(tok: Token) -> str:
         return f"{_TOKEN_NAMES[tok.type][2:] if tok.type == 'NAME' else 'number'} '{tok}'"
     if tok.type == "$END":
         return "end of input"
+    if tok.type == "_NL":
+        return "new line"
     return f"'{tok}'"
 
 
@@ -294,6 +296,8 @@ def _parse(text: str, start: str, filename: str, integer_symbols: bool, allow_fu
         raise syntax_error(exc, text, filename) from None
     try:
         return ExprBuilder(text, filename, integer_symbols, allow_functions).transform(tree)
+    except RecursionError:
+        raise ExpressionError("expression too long or nested too deeply", text, 1, 1, 1, filename) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionError):
             raise exc.orig_exc from None

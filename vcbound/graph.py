@@ -11,6 +11,7 @@ if-chains), so every semantic error points at its own span with a "did you mean"
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Union
@@ -24,6 +25,7 @@ from .expressions import MAX_TEXT, ExprBuilder, check_nesting, syntax_error
 from .paths import grammar_dir
 
 CONVENTIONS = ("torch", "keras", "textbook")
+MAX_TOKENS = 150_000     # larger inputs are refused up front (a 10,000-layer chain has ~50,000 tokens)
 MAX_REPEAT_NESTING = 8   # each nesting level doubles the counting walk; deeper nesting is refused
 
 # value kinds an option can take
@@ -158,15 +160,54 @@ def parse(text: str, filename: str = "<arch>") -> Architecture:
     if not text.split("#")[0].strip() and not any(
             ln.split("#", 1)[0].strip() for ln in text.splitlines()):
         raise ArchSyntaxError("empty architecture (expected e.g. 'input(d) -> dense(1)')", text, 1, 1, 1, filename)
+    _check_token_count(text, filename)
     try:
         check_nesting(text, filename)
     except ExpressionError as exc:
         raise ArchSyntaxError(exc.message, text, exc.line, exc.column, exc.length, filename) from None
     try:
-        tree = arch_parser().parse(text)
+        content = _without_trailing_blank(text)
+        tree = arch_parser().parse(content)
     except UnexpectedInput as exc:
-        raise syntax_error(exc, text, filename, ArchSyntaxError) from None
+        raise syntax_error(exc, content, filename, ArchSyntaxError) from None
     return _Builder(text, filename).build(tree)
+
+
+_TOKEN = re.compile(r"#[^\n]*|[A-Za-z0-9_.]+|->|\*\*|[^\s#]")
+
+
+def _check_token_count(text: str, filename: str) -> None:
+    """Refuse more than MAX_TOKENS tokens before the parser spends seconds on them."""
+    n = 0
+    for m in _TOKEN.finditer(text):
+        if m.group().startswith("#"):
+            continue
+        n += 1
+        if n > MAX_TOKENS:
+            i = m.start()
+            line = text.count("\n", 0, i) + 1
+            col = i - (text.rfind("\n", 0, i) + 1) + 1
+            raise ArchSyntaxError(f"architecture too large: more than {MAX_TOKENS} tokens "
+                                  f"(write a repeated stack as block^L)", text, line, col, len(m.group()), filename)
+
+
+def _shown(name: str) -> str:
+    """A user-written name as quoted in a message (very long ones are cut)."""
+    return name if len(name) <= 40 else name[:37] + "..."
+
+
+def _without_trailing_blank(text: str) -> str:
+    """``text`` cut after its last line with content (comments do not count).
+
+    The LALR grammar needs two tokens of lookahead to tell a trailing new line from a new line
+    before ``->``; it always takes the latter, so a file ending in a new line (or in comment lines)
+    would fail with "unexpected end of input". Cutting keeps every line and column unchanged.
+    """
+    lines = text.split("\n")
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].split("#", 1)[0].strip():
+            return "\n".join(lines[:i] + [lines[i].rstrip("\r")])
+    return text
 
 
 class _Builder:
@@ -250,7 +291,10 @@ class _Builder:
 
     def size(self, node, what: str):
         """A size expression: a positive integer, a symbol, or arithmetic in them."""
-        value = self.sizes.transform(node) if isinstance(node, Tree) else self.sizes.transform(Tree("symbol", [node]))
+        try:
+            value = self.sizes.transform(node) if isinstance(node, Tree) else self.sizes.transform(Tree("symbol", [node]))
+        except RecursionError:
+            raise self.error(f"{what} expression is too long or nested too deeply", node) from None
         if isinstance(value, ExpressionError):
             raise value
         if value.is_number:
@@ -273,7 +317,7 @@ class _Builder:
             if name in ACTIVATIONS:
                 raise self.error(f"'{name}' is an activation, not a layer; write dense(n, act={name})", name_tok,
                                  len(name))
-            raise self.error(f"unknown layer '{name}' {did_you_mean(name, LAYERS, 'layer')}", name_tok, len(name))
+            raise self.error(f"unknown layer '{_shown(name)}' {did_you_mean(name, LAYERS, 'layer')}", name_tok, len(name))
         args = node.children[1].children if len(node.children) > 1 else []
         positional = [a for a in args if a.data == "positional"]
         options = [a for a in args if a.data == "option"]
@@ -296,7 +340,7 @@ class _Builder:
                 if key in OPTION_NAMES:
                     msg = f"option '{key}' is not allowed for {name} (allowed: {', '.join(sorted(kind.options)) or 'none'})"
                 else:
-                    msg = f"unknown option '{key}' {did_you_mean(key, kind.options or OPTION_NAMES, 'option')}"
+                    msg = f"unknown option '{_shown(key)}' {did_you_mean(key, kind.options or OPTION_NAMES, 'option')}"
                 raise self.error(msg, key_tok, len(key))
             if key in seen:
                 raise self.error(f"option '{key}' given twice", key_tok, len(key))
@@ -312,12 +356,12 @@ class _Builder:
         elif value_kind == BOOL:
             word = self._word(node, key)
             if word not in ("true", "false"):
-                raise self.error(f"{key} must be true or false, got '{word}'", node)
+                raise self.error(f"{key} must be true or false, got '{_shown(word)}'", node)
             layer.options[key] = word == "true"
         elif value_kind == CONVENTION:
             word = self._word(node, key)
             if word not in CONVENTIONS:
-                raise self.error(f"unknown convention '{word}' {did_you_mean(word, CONVENTIONS, 'convention')}", node)
+                raise self.error(f"unknown convention '{_shown(word)}' {did_you_mean(word, CONVENTIONS, 'convention')}", node)
             layer.options[key] = word
         else:
             layer.activation = self.activation(node)
@@ -337,7 +381,7 @@ class _Builder:
         name = str(name_tok)
         kind = ACTIVATIONS.get(name)
         if kind is None:
-            raise self.error(f"unknown activation '{name}' {did_you_mean(name, ACTIVATIONS, 'activation')}",
+            raise self.error(f"unknown activation '{_shown(name)}' {did_you_mean(name, ACTIVATIONS, 'activation')}",
                              name_tok, len(name))
         if len(arg_nodes) != len(kind.params):
             want = ", ".join(kind.params)

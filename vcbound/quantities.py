@@ -13,7 +13,7 @@ Sequence semantics are checked here too (``last`` needs a sequence, recurrent la
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
@@ -60,6 +60,12 @@ class Quantities:
     topology: str = "feedforward"
     recurrent_units: object = 0   # U of the recurrent part (for unrolling)
     recurrent_depth: object = 0   # L of the recurrent part
+
+    @property
+    def recurrent_params(self):
+        """Parameters of the recurrent layers (used once per time step when unrolled)."""
+        import sympy as sp
+        return sp.expand(sum((r.params for r in self.rows if r.kind in ("rnn", "lstm", "gru")), sp.Integer(0)))
 
     # --- facts -----------------------------------------------------------------------------
     @property
@@ -180,8 +186,26 @@ class _Walker:
         self.rows: list[LayerRow] = []
         self._row_index: dict[int, LayerRow] = {}
         self.kinds: list[Layer] = []
+        # walk(items, state, record) depends only on its arguments. Nested repeats walk the same
+        # body from the same few states again and again (2^depth times without this memo).
+        self._memo: dict = {}
 
     def walk(self, items, state: _State, record: bool) -> _Totals:
+        key = (id(items), state.width, state.sequence, record)
+        hit = self._memo.get(key)
+        if hit is not None:
+            totals, rows = hit
+            for row in rows:
+                row = replace(row)
+                self.rows.append(row)
+                self._row_index[row.id] = row
+            return totals
+        start = len(self.rows)
+        totals = self._walk(items, state, record)
+        self._memo[key] = (totals, [replace(r) for r in self.rows[start:]] if record else [])
+        return totals
+
+    def _walk(self, items, state: _State, record: bool) -> _Totals:
         sp = self.sp
         t = _Totals(*(sp.Integer(0),) * 8, state)
         for item in items:
@@ -207,10 +231,9 @@ class _Walker:
         if rep.count == 1:
             return first
         # later runs see the block's own output; their counts do not depend on the input width
-        rest = self.walk(rep.body, first.state, record=False)
         k1 = rep.count - 1
-        if record:
-            self._add_rest_rows(rep.body, first.state, k1)
+        rest = self._add_rest_rows(rep.body, first.state, k1) if record \
+            else self.walk(rep.body, first.state, record=False)
         n = rest.layers
         cum = (first.cum_sum + k1 * rest.cum_sum
                + n * (k1 * first.params + rest.params * k1 * (k1 - 1) / 2))
@@ -224,7 +247,7 @@ class _Walker:
         """Add the later repetitions' parameters to the rows recorded for the first run."""
         saved = self.rows, self._row_index
         self.rows, self._row_index = [], {}
-        self.walk(body, state, record=True)
+        rest = self.walk(body, state, record=True)
         extra = self.rows
         self.rows, self._row_index = saved
         for row in extra:
@@ -232,6 +255,7 @@ class _Walker:
             target.params = self.sp.expand(target.params + k1 * row.params)
             target.units = self.sp.expand(target.units + k1 * row.units)
             target.mults = self.sp.expand(target.mults + k1 * row.mults)
+        return rest
 
     def _layer(self, layer: Layer, state: _State, record: bool) -> _Totals:
         sp = self.sp

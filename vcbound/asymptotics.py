@@ -1,0 +1,505 @@
+"""Stage 6: vcbound's own O / Omega / Theta algebra over positive symbols tending to infinity.
+
+In: sympy expressions over positive symbols (bounds after substitution), optional assumptions
+(``T >> n``, ``d = n``, ``L = 3``). Out: dominant-term forms, comparisons ("less", "greater",
+"equal", "incomparable"), min/max of bounds, and growth exponents per symbol.
+
+Why not ``sympy.Order``: its default point is 0, it has no Omega/Theta, and it took seconds on an
+LSTM bound. Here an expression is reduced to a sum of *terms* ``x1^a1 ... (log x1)^b1 ... * rest``
+with constants dropped; a term is compared with another by its exponent vector in log-space.
+
+The regime is "all symbols -> oo jointly", restricted by assumptions: ``x >> y`` confines the
+log-space cone to ``log y <= log x``; ``x = expr`` substitutes. In that cone, ``f = O(g)`` for
+monomials iff ``g's exponents - f's`` lies in the dual cone, which is checked on the cone's
+extreme rays (indicator vectors of up-closed symbol sets). A term against a *sum* is checked
+against each single term and each pair (a convex combination), which covers the bounds in the
+theorem base; anything not proved comparable is reported "incomparable", never guessed.
+
+What this cannot do: sums with cancelling leading terms are kept whole (never simplified wrongly);
+``log`` of a ratio (``log(T/w)``), ``log log`` and symbolic exponents are opaque factors compared
+only structurally.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
+
+import sympy as sp
+
+from .errors import UsageError
+
+LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
+TOL = 1e-12
+
+
+# --------------------------------------------------------------------------------------------
+# assumptions / regime
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Regime:
+    """Assumptions that restrict how the symbols tend to infinity.
+
+    ``dominates``: pairs (big, small) of symbol names meaning small = o(big) (``big >> small``).
+    ``substitutions``: symbol name -> expression (``d = n``, ``L = 3``).
+    """
+
+    dominates: tuple = ()
+    substitutions: tuple = ()
+
+    @classmethod
+    def from_conditions(cls, conditions) -> "Regime":
+        """Build a regime from ``expressions.Condition`` objects (``>>``, ``<<`` and ``=``)."""
+        dom, subs = [], []
+        for c in conditions:
+            if c.rel in (">>", "<<"):
+                big, small = (c.lhs, c.rhs) if c.rel == ">>" else (c.rhs, c.lhs)
+                bigs, smalls = _symbol_names(big), _symbol_names(small)
+                if not bigs or not smalls:
+                    raise UsageError(f"assumption '{c}': both sides need a symbol")
+                for b in bigs:
+                    for s in smalls:
+                        dom.append((b, s))
+            elif c.rel == "=":
+                if not (isinstance(c.lhs, sp.Symbol)):
+                    raise UsageError(f"assumption '{c}': the left side of '=' must be a symbol")
+                subs.append((c.lhs.name, c.rhs))
+            else:
+                raise UsageError(f"assumption '{c}': use '>>', '<<' or '=' "
+                                 "(strict inequalities do not change asymptotics)")
+        return cls(tuple(dom), tuple(subs))
+
+    def apply(self, expr):
+        if not self.substitutions:
+            return expr
+        names = {n: v for n, v in self.substitutions}
+        mapping = {s: names[s.name] for s in expr.free_symbols if s.name in names}
+        return expr.xreplace(mapping) if mapping else expr
+
+    def describe(self) -> str:
+        parts = [f"{b} >> {s}" for b, s in self.dominates] + [f"{n} = {v}" for n, v in self.substitutions]
+        return ", ".join(parts) if parts else "all sizes -> oo jointly"
+
+    def __bool__(self):
+        return bool(self.dominates or self.substitutions)
+
+
+def _symbol_names(expr) -> list[str]:
+    return sorted(s.name for s in getattr(expr, "free_symbols", ()))
+
+
+# --------------------------------------------------------------------------------------------
+# terms
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Term:
+    """``sign * prod x^a * prod (log x)^b * prod opaque`` (constants dropped)."""
+
+    powers: tuple          # ((name, a), ...) sorted, a != 0
+    logs: tuple            # ((name, b), ...) sorted, b != 0
+    opaque: tuple = ()     # sympy factors compared only structurally (sorted by str)
+    sign: int = 1
+
+    def vector(self, names, opaque_names) -> list[float]:
+        p, l = dict(self.powers), dict(self.logs)
+        o = {str(f): e for f, e in self.opaque}
+        return [p.get(n, 0) + LOG_WEIGHT * l.get(n, 0) for n in names] + [o.get(k, 0) for k in opaque_names]
+
+    def to_expr(self, symbols: dict):
+        expr = sp.Integer(1)
+        for n, a in self.powers:
+            expr *= symbols[n] ** a
+        for n, b in self.logs:
+            expr *= sp.log(symbols[n]) ** b
+        for f, e in self.opaque:
+            expr *= f ** e
+        return expr
+
+    def exponent(self, name: str):
+        return dict(self.powers).get(name, 0), dict(self.logs).get(name, 0)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A dominant-term form: a sum of terms, or min/max of forms (kind 'sum', 'min', 'max')."""
+
+    kind: str
+    terms: tuple = ()      # for 'sum'
+    args: tuple = ()       # for 'min'/'max'
+    symbols: tuple = field(default=(), compare=False)   # ((name, Symbol), ...) to rebuild exprs
+
+    def expr(self):
+        syms = dict(self.symbols)
+        if self.kind == "sum":
+            return sp.Add(*[t.to_expr(syms) for t in self.terms]) if self.terms else sp.Integer(1)
+        op = sp.Min if self.kind == "min" else sp.Max
+        return op(*[a.expr() for a in self.args], evaluate=False)
+
+    def names(self) -> set:
+        if self.kind == "sum":
+            out = set()
+            for t in self.terms:
+                out |= {n for n, _ in t.powers} | {n for n, _ in t.logs}
+            return out
+        return set().union(*(a.names() for a in self.args))
+
+    def opaque_keys(self) -> set:
+        if self.kind == "sum":
+            return {str(f) for t in self.terms for f, _ in t.opaque}
+        return set().union(*(a.opaque_keys() for a in self.args))
+
+
+class _NotPolylog(Exception):
+    """An expression that does not reduce to a sum of power/log terms."""
+
+
+def _terms_of(expr) -> list[Term]:
+    """Reduce a positive expression to its terms (up to constant factors), before pruning."""
+    if expr.is_number:
+        if expr.is_positive is False and expr != 0:
+            return [Term((), (), (), -1)]
+        return [Term((), ())] if expr != 0 else []
+    if isinstance(expr, sp.Symbol):
+        return [Term(((expr.name, 1),), ())]
+    if isinstance(expr, sp.Add):
+        out = []
+        for arg in expr.args:
+            out.extend(_terms_of(arg))
+        return out
+    if isinstance(expr, sp.Mul):
+        acc = [Term((), ())]
+        for factor in expr.args:
+            fterms = _terms_of(factor)
+            acc = [_mul(a, b) for a in acc for b in fterms]
+        return acc
+    if isinstance(expr, sp.Pow):
+        base, ex = expr.args
+        if ex.is_number and ex.is_rational:
+            bterms = _prune(_terms_of(base), Regime())
+            if ex.is_positive:
+                if len(bterms) == 1 or all(t.sign > 0 for t in bterms):
+                    # (a + b)^r is Theta(a^r + b^r) for positive a, b and r > 0
+                    return [_pow(t, ex) for t in bterms]
+            elif len(bterms) == 1:
+                return [_pow(bterms[0], ex)]
+        return [Term((), (), ((expr, 1),))]
+    if isinstance(expr, sp.log):
+        return _log_terms(expr)
+    if isinstance(expr, (sp.Min, sp.Max)):
+        raise _NotPolylog(expr)
+    return [Term((), (), ((expr, 1),))]
+
+
+def _log_terms(expr) -> list[Term]:
+    """log of a polynomial-like positive argument is Theta(sum of log x over its symbols)."""
+    (arg,) = expr.args
+    if arg.is_number:
+        return [Term((), ())]
+    try:
+        inner = _prune(_terms_of(arg), Regime())
+    except _NotPolylog:
+        return [Term((), (), ((expr, 1),))]
+    if inner and all(t.sign > 0 and not t.opaque and all(a > 0 for _, a in t.powers) and not t.logs
+                     for t in inner):
+        names = sorted({n for t in inner for n, _ in t.powers})
+        if names:
+            return [Term((), ((n, 1),)) for n in names]
+    if inner and all(t.sign > 0 and not t.opaque and not t.powers for t in inner):
+        # log of a sum of logs: log log is o(log): keep as opaque, it is rare (Sakurai)
+        return [Term((), (), ((expr, 1),))]
+    return [Term((), (), ((expr, 1),))]
+
+
+def _mul(a: Term, b: Term) -> Term:
+    p = dict(a.powers)
+    for n, e in b.powers:
+        p[n] = p.get(n, 0) + e
+    l = dict(a.logs)
+    for n, e in b.logs:
+        l[n] = l.get(n, 0) + e
+    o = {}
+    for f, e in a.opaque + b.opaque:
+        key = f
+        o[key] = o.get(key, 0) + e
+    return Term(tuple(sorted((n, e) for n, e in p.items() if e != 0)),
+                tuple(sorted((n, e) for n, e in l.items() if e != 0)),
+                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: str(fe[0]))),
+                a.sign * b.sign)
+
+
+def _pow(t: Term, r) -> Term:
+    r = sp.Rational(r)
+    return Term(tuple((n, e * r) for n, e in t.powers), tuple((n, e * r) for n, e in t.logs),
+                tuple((f, e * r) for f, e in t.opaque), t.sign if r.q == 1 and r.p % 2 else 1)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison of terms in the regime's cone
+# --------------------------------------------------------------------------------------------
+def _rays(names: tuple, regime: Regime, opaque: tuple) -> list[list[float]]:
+    """Extreme rays of the log-space cone: indicators of up-closed sets of symbols."""
+    return _rays_cached(names, tuple(regime.dominates), opaque)
+
+
+@lru_cache(maxsize=512)
+def _rays_cached(names: tuple, dominates: tuple, opaque: tuple) -> list[list[float]]:
+    all_names = list(names) + list(opaque)
+    index = {n: i for i, n in enumerate(all_names)}
+    above = {}
+    for big, small in dominates:
+        if big in index and small in index:
+            above.setdefault(small, set()).add(big)
+    rays = []
+    k = len(all_names)
+    if k > 14:   # never enumerate an exponential number of subsets: fall back to coordinates
+        for i in range(k):
+            v = [0.0] * k
+            v[i] = 1.0
+            rays.append(v)
+        return rays
+    for mask in range(1, 1 << k):
+        members = {all_names[i] for i in range(k) if mask >> i & 1}
+        if all(above.get(m, set()) <= members for m in members):
+            rays.append([1.0 if all_names[i] in members else 0.0 for i in range(k)])
+    return rays
+
+
+def _le(a: list, b_list: list[list], rays) -> bool:
+    """Is x^a = O(sum of x^b for b in b_list) on the cone? Single terms and pairs are tried."""
+    for b in b_list:
+        if all(sum((bi - ai) * r for ai, bi, r in zip(a, b, ray)) >= -TOL for ray in rays):
+            return True
+    for b1, b2 in combinations(b_list, 2):
+        lo, hi = 0.0, 1.0
+        # need lam*(b1-a).r + (1-lam)*(b2-a).r >= 0 for every ray r
+        for ray in rays:
+            c1 = sum((x - y) * r for x, y, r in zip(b1, a, ray))
+            c2 = sum((x - y) * r for x, y, r in zip(b2, a, ray))
+            # c2 + lam*(c1 - c2) >= 0
+            slope = c1 - c2
+            if abs(slope) < TOL:
+                if c2 < -TOL:
+                    lo, hi = 1.0, 0.0
+                    break
+            elif slope > 0:
+                lo = max(lo, -c2 / slope)
+            else:
+                hi = min(hi, -c2 / slope)
+        if lo <= hi + TOL:
+            return True
+    return False
+
+
+def _prune(terms: list[Term], regime: Regime) -> list[Term]:
+    """Drop constant duplicates and terms dominated by others; keep the sum whole when a
+    negative term is not strictly dominated by a positive one (no unsound cancellation)."""
+    if not terms:
+        return terms
+    seen, uniq = {}, []
+    for t in terms:
+        key = (t.powers, t.logs, tuple(str(f) for f in t.opaque))
+        if key in seen:
+            # equal monomials: signs combine; a positive and a negative one of the same shape
+            # can cancel, so keep the term as positive only if some copy is positive
+            if t.sign > 0:
+                uniq[seen[key]] = t
+            continue
+        seen[key] = len(uniq)
+        uniq.append(t)
+    names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n for t in uniq for n, _ in t.logs}))
+    opaque = tuple(sorted({str(f) for t in uniq for f, _ in t.opaque}))
+    rays = _rays(names, regime, opaque)
+    vecs = [t.vector(names, opaque) for t in uniq]
+    positive = [i for i, t in enumerate(uniq) if t.sign > 0]
+    kept = []
+    for i, t in enumerate(uniq):
+        if t.sign < 0:
+            # a negative term may be dropped only when strictly dominated by a positive term
+            if any(_strictly_less(vecs[i], vecs[j], rays) for j in positive):
+                continue
+            raise _NotPolylog("cancellation")
+        others = [vecs[j] for j in positive if j != i and not _equal(vecs[i], vecs[j], rays)]
+        dominated_by_single = any(_le(vecs[i], [o], rays) for o in others)
+        if dominated_by_single and not any(_le(o, [vecs[i]], rays) and _le(vecs[i], [o], rays) for o in others):
+            continue
+        kept.append(t)
+    if not kept:
+        kept = [uniq[positive[0]]] if positive else uniq[:1]
+    return kept
+
+
+def _strictly_less(a, b, rays) -> bool:
+    return _le(a, [b], rays) and not _le(b, [a], rays)
+
+
+def _equal(a, b, rays) -> bool:
+    return _le(a, [b], rays) and _le(b, [a], rays)
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+def dominant(expr, regime: Regime | None = None) -> Form:
+    """Reduce ``expr`` to its dominant terms (constants dropped) in ``regime``.
+
+    >>> from vcbound.expressions import make_symbol as S
+    >>> n, d = S("n", True), S("d", True)
+    >>> dominant(4*n*(d + n) + 8*n).expr()
+    d*n + n**2
+    >>> dominant((n**2 + n*d)**4 * S("T")**2).expr()
+    T**2*d**4*n**4 + T**2*n**8
+    """
+    regime = regime or Regime()
+    expr = regime.apply(sp.sympify(expr)) if not isinstance(expr, sp.Basic) else regime.apply(expr)
+    symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
+    return _dominant(expr, regime, symbols)
+
+
+def _dominant(expr, regime, symbols) -> Form:
+    if isinstance(expr, (sp.Min, sp.Max)):
+        kind = "min" if isinstance(expr, sp.Min) else "max"
+        return _minmax(kind, [_dominant(a, regime, symbols) for a in expr.args], regime, symbols)
+    if isinstance(expr, sp.Add) and any(isinstance(a, (sp.Min, sp.Max)) for a in sp.Add.make_args(expr)):
+        # a + min(b, c) = min(a + b, a + c): push sums into min/max
+        return _distribute(expr, regime, symbols)
+    if isinstance(expr, sp.Mul) and any(isinstance(a, (sp.Min, sp.Max)) for a in expr.args):
+        return _distribute(expr, regime, symbols)
+    try:
+        terms = _prune(_terms_of(expr), regime)
+    except _NotPolylog:
+        return Form("sum", (Term((), (), ((expr, 1),)),), symbols=symbols)
+    return Form("sum", tuple(terms), symbols=symbols)
+
+
+def _distribute(expr, regime, symbols) -> Form:
+    for i, a in enumerate(expr.args):
+        if isinstance(a, (sp.Min, sp.Max)):
+            rest = list(expr.args[:i] + expr.args[i + 1:])
+            op = type(expr)
+            parts = [_dominant(op(*(rest + [inner])), regime, symbols) for inner in a.args]
+            return _minmax("min" if isinstance(a, sp.Min) else "max", parts, regime, symbols)
+    raise AssertionError("no min/max to distribute")
+
+
+def _minmax(kind, forms, regime, symbols) -> Form:
+    flat = []
+    for f in forms:
+        flat.extend(f.args if f.kind == kind else [f])
+    kept = []
+    for i, f in enumerate(flat):
+        redundant = False
+        for j, g in enumerate(flat):
+            if i == j:
+                continue
+            rel = _compare_forms(f, g, regime)
+            # in a min, f is redundant when f >= g; in a max, when f <= g (ties keep the first)
+            if kind == "min" and (rel == "greater" or (rel == "equal" and j < i)):
+                redundant = True
+            if kind == "max" and (rel == "less" or (rel == "equal" and j < i)):
+                redundant = True
+        if not redundant:
+            kept.append(f)
+    if len(kept) == 1:
+        return kept[0]
+    return Form(kind, args=tuple(kept), symbols=symbols)
+
+
+def _form_le(f: Form, g: Form, regime) -> bool:
+    """f = O(g)?"""
+    if f.kind == "max":
+        return all(_form_le(a, g, regime) for a in f.args)
+    if f.kind == "min":
+        return any(_form_le(a, g, regime) for a in f.args)
+    if g.kind == "min":
+        return all(_form_le(f, b, regime) for b in g.args)
+    if g.kind == "max":
+        return any(_form_le(f, b, regime) for b in g.args)
+    names = tuple(sorted(f.names() | g.names()))
+    opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))
+    rays = _rays(names, regime, opaque)
+    gv = [t.vector(names, opaque) for t in g.terms]
+    return all(_le(t.vector(names, opaque), gv, rays) for t in f.terms)
+
+
+def _compare_forms(f: Form, g: Form, regime) -> str:
+    le, ge = _form_le(f, g, regime), _form_le(g, f, regime)
+    if le and ge:
+        return "equal"
+    if le:
+        return "less"
+    if ge:
+        return "greater"
+    return "incomparable"
+
+
+def compare(f, g, regime: Regime | None = None) -> str:
+    """Compare two positive expressions asymptotically: "less" (f = o-ish/O(g) and not Theta),
+    "greater", "equal" (Theta), or "incomparable" (neither is O of the other, or not provable).
+
+    >>> from vcbound.expressions import make_symbol as S
+    >>> w, k = S("w"), S("k")
+    >>> compare(w*k, w**4*k**2)
+    'less'
+    >>> compare(w**2, w*k)
+    'incomparable'
+    >>> from vcbound.expressions import parse_condition
+    >>> compare(w**2, w*k, Regime.from_conditions([parse_condition("k >> w")]))
+    'less'
+    """
+    regime = regime or Regime()
+    ff = f if isinstance(f, Form) else dominant(f, regime)
+    gg = g if isinstance(g, Form) else dominant(g, regime)
+    return _compare_forms(ff, gg, regime)
+
+
+def minimum(forms, regime: Regime | None = None) -> Form:
+    """The asymptotic min of several forms (incomparable ones are all kept, as a min)."""
+    forms = list(forms)
+    symbols = tuple(sorted({s for f in forms for s in f.symbols}, key=lambda x: x[0]))
+    return _minmax("min", forms, regime or Regime(), symbols)
+
+
+def maximum(forms, regime: Regime | None = None) -> Form:
+    forms = list(forms)
+    symbols = tuple(sorted({s for f in forms for s in f.symbols}, key=lambda x: x[0]))
+    return _minmax("max", forms, regime or Regime(), symbols)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How a bound grows in one symbol: the largest power and its log power (``n^8 log n``)."""
+
+    symbol: str
+    power: object
+    log_power: object
+
+    def __str__(self) -> str:
+        p = self.power
+        s = f"{self.symbol}^{p}" if p not in (0, 1) else (self.symbol if p == 1 else "1")
+        if self.log_power:
+            lp = self.log_power
+            s += f" log^{lp}({self.symbol})" if lp != 1 else f" log({self.symbol})"
+        return s
+
+
+def growth(form: Form) -> dict[str, Growth]:
+    """Per symbol, the exponent of the fastest-growing term when only that symbol grows.
+
+    >>> from vcbound.expressions import make_symbol as S
+    >>> w, k = S("w"), S("k")
+    >>> {n: str(g) for n, g in growth(dominant(w**4 * k**2)).items()}
+    {'k': 'k^2', 'w': 'w^4'}
+    """
+    out = {}
+    for name in sorted(form.names()):
+        best = _growth_in(form, name)
+        out[name] = Growth(name, *best)
+    return out
+
+
+def _growth_in(form: Form, name):
+    if form.kind == "sum":
+        return max((t.exponent(name) for t in form.terms), key=lambda ab: (ab[0], ab[1]))
+    vals = [_growth_in(a, name) for a in form.args]
+    pick = min if form.kind == "min" else max
+    return pick(vals, key=lambda ab: (ab[0], ab[1]))

@@ -1,0 +1,35 @@
+"""Scope in words, shared by every renderer: what a bound claims, and about which networks.
+
+In: a ``Bound`` and its ``Resolution``. Out: sentences. An upper bound holds for every network of
+the family; a lower bound of scope ``exists`` says some network of the family attains it and never
+that the user's network does.
+"""
+from __future__ import annotations
+
+
+def family_words(res, candidate=None) -> str:
+    q = res.quantities
+    topo = {
+        "feedforward": "feed-forward network",
+        "recurrent_standard": "recurrent network of standard form",
+        "recurrent_stacked": "stacked recurrent network",
+        "recurrent_gated": "gated recurrent network",
+    }[q.topology]
+    acts = sorted({str(a) for a in q.hidden_activations}) or ["linear"]
+    req = candidate.result.requires.get("activation", "any") if candidate is not None else "any"
+    act_words = f"{req.replace('_', '-')} activations" if req != "any" else f"{', '.join(acts)} activations"
+    if candidate is not None:
+        used = sorted(set(candidate.result.symbols.values()) - {"vc", "pdim", "m", "eps", "delta"})
+        sizes = ", ".join(used) if used else "these sizes"
+        return f"some {topo} with {act_words} and the same {sizes}"
+    return f"{topo} with {act_words}"
+
+
+def scope_sentence(bound, res) -> str:
+    if bound.direction == "upper":
+        return "holds for every network meeting the theorem's hypotheses, including this one"
+    if bound.scope == "exists":
+        fam = family_words(res, bound.candidates[0])
+        return (f"existence: {fam} attains this order; "
+                "this is not a claim that the network above does")
+    return "holds for every network of this family, including this one"

@@ -1,0 +1,643 @@
+"""Stage 5: facts of a network + the theorem base -> a ``Resolution`` per measure.
+
+In: an architecture (text or ``Architecture``), a measure (vc, pdim, growth, sample_realizable,
+sample_agnostic), assumptions, the theorem base. Out: a ``Resolution``: the best upper bound (the
+minimum over every sound route), the best lower bound (the maximum), whether they are tight (Theta),
+every candidate route (winners and losers), the nearest misses when nothing applies, and a
+``Conflict`` when a lower bound exceeds an upper bound. Nothing here raises for "no theorem
+applies": that is an answer.
+
+A *view* is the network as some route sees it: the network itself, its unrolling over T steps
+(tied weights: W parameters, UNVERIFIED unless the feed-forward result says it allows sharing;
+untied: the tied net is one setting of an untied unrolled net with about T*W parameters, sound by
+definition), or for pseudo-dimension the network with one more parameter and layer. A *route* is a
+view plus a result (plus, for bridges, the route of the inner measure), and it is labelled
+``published`` when a source states the bound for this family directly, ``derived`` otherwise.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import asymptotics as asy
+from .classes import topology_in
+
+MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
+MEASURE_NAMES = {
+    "vc": "VC dimension", "pdim": "pseudo-dimension", "growth": "growth function",
+    "sample_realizable": "sample complexity (realizable PAC)",
+    "sample_agnostic": "sample complexity (agnostic PAC)",
+}
+LEVELS = ("definition", "primary", "conference", "book", "submission", "arxiv", "secondary", "abstract")
+
+
+# --------------------------------------------------------------------------------------------
+# views
+# --------------------------------------------------------------------------------------------
+@dataclass
+class View:
+    """The network as one route sees it: quantities (user symbols) and facts."""
+
+    name: str
+    quantities: dict
+    topology: str
+    classes: frozenset
+    nonlinear: bool
+    multiplicative: bool
+    steps: list = field(default_factory=list)   # Step records that produced this view
+    tied: bool = False                          # parameters shared across copies (tied unrolling)
+    derived: bool = False                       # reached through a transform lemma
+
+
+@dataclass
+class Step:
+    """One node of a derivation: a result, a lemma or a definition, with what was substituted."""
+
+    kind: str                 # "result", "lemma", "definition", "bridge"
+    id: str
+    citation: str | None      # BibTeX key, None for definitions
+    locator: str
+    verification: str
+    text: str                 # what this step says in this derivation
+    detail: str = ""          # substitution made
+    unverified: bool = False  # locator UNVERIFIED
+    unsound: bool = False     # applicability of this step is UNVERIFIED
+    children: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind, "id": self.id, "citation": self.citation, "locator": self.locator,
+            "verification": self.verification, "text": self.text, "detail": self.detail,
+            "unverified_locator": self.unverified, "unverified_applicability": self.unsound,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+
+def _views(q, base, measure: str) -> list[View]:
+    """The network itself, and the views reachable through transform lemmas."""
+    canon = q.canonical()
+    direct = View("network", canon, q.topology, q.classes, q.nonlinear, q.multiplicative)
+    if q.readout is not None:
+        lemma = base.lemmas.get("readout")
+        direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
+                                                "classifier sgn(z - c) of its pre-activation z",
+                                        "readout", "by definition"))
+    views = [direct]
+    if q.recurrent and q.seq_len is not None and "unroll" in base.lemmas:
+        T = q.seq_len
+        ff_units = sp.expand(q.units + q.mults - q.recurrent_units)
+        ff_depth = sp.expand(q.depth - q.recurrent_depth)
+        common = dict(canon)
+        common.update({
+            "U": sp.expand(T * q.recurrent_units + ff_units),
+            "M": sp.expand(T * q.mults) if q.mults != 0 else sp.Integer(0),
+            "L": sp.expand(T * q.recurrent_depth + ff_depth),
+            "Lbar": None,      # BHLM's effective depth is not defined for the unrolled net here
+        })
+        lemma = base.lemmas["unroll"]
+        tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.nonlinear,
+                    q.multiplicative, list(direct.steps), tied=True, derived=True)
+        tied.steps.append(_lemma_step(
+            lemma, f"unrolled over T = {T} steps: W = {canon['W']} shared parameters, "
+                   f"U = {common['U']}, depth = {common['L']}", "unroll", lemma.locator,
+            unsound=bool(lemma.applicability and lemma.applicability.startswith("UNVERIFIED"))))
+        untied = dict(common)
+        untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
+        free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.nonlinear,
+                    q.multiplicative, list(direct.steps), derived=True)
+        free.steps.append(_lemma_step(
+            lemma, f"unrolled over T = {T} steps; the tied network is one parameter setting of the "
+                   f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
+                   f"U = {common['U']} units (a subclass has no larger VC dimension)", "unroll",
+            lemma.locator, unsound=False))
+        views += [tied, free]
+    return views
+
+
+def _lemma_step(lemma, text, fallback_id, locator, unsound=False) -> Step:
+    if lemma is None:
+        return Step("definition", fallback_id, None, "by definition", "definition", text)
+    return Step("lemma", lemma.id, None if lemma.source.verification == "definition" else lemma.source.key,
+                lemma.locator, lemma.verification, text, unverified=lemma.locator.startswith("UNVERIFIED"),
+                unsound=unsound)
+
+
+# --------------------------------------------------------------------------------------------
+# candidates
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Candidate:
+    """One applicable route to a bound on a measure."""
+
+    direction: str
+    result: object
+    view: View
+    exact: object             # the bound with the network's exact counts substituted (user symbols)
+    form: object              # asy.Form: dominant terms in the regime
+    canonical: str            # the bound in vcbound's quantities (W, U, L, T, ...)
+    scope: str
+    status: str               # published | derived
+    steps: list
+    conditions: list
+    inner: list = field(default_factory=list)   # candidates of inner measures (bridges)
+
+    @property
+    def unsound(self) -> bool:
+        return any(_walk_unsound(s) for s in self.steps)
+
+    @property
+    def unverified(self) -> bool:
+        return any(_walk_unverified(s) for s in self.steps)
+
+    @property
+    def citations(self) -> list[str]:
+        keys: list[str] = []
+        for s in self.steps:
+            _collect_keys(s, keys)
+        return keys
+
+    @property
+    def verification(self) -> str:
+        levels = []
+        for s in self.steps:
+            _collect_levels(s, levels)
+        return max(levels, key=LEVELS.index) if levels else "definition"
+
+    @property
+    def bound_expr(self):
+        return self.form.expr()
+
+
+def _walk_unsound(s: Step) -> bool:
+    return s.unsound or any(_walk_unsound(c) for c in s.children)
+
+
+def _walk_unverified(s: Step) -> bool:
+    return s.unverified or any(_walk_unverified(c) for c in s.children)
+
+
+def _collect_keys(s: Step, out: list):
+    if s.citation and s.citation not in out:
+        out.append(s.citation)
+    for c in s.children:
+        _collect_keys(c, out)
+
+
+def _collect_levels(s: Step, out: list):
+    if s.verification in LEVELS:
+        out.append(s.verification)
+    for c in s.children:
+        _collect_levels(c, out)
+
+
+@dataclass
+class Miss:
+    """A result that did not apply, and why (the nearest misses are shown when nothing applies)."""
+
+    result: object
+    reasons: list
+
+    def __str__(self) -> str:
+        return f"{self.result.id} [{self.result.source.key}]: " + "; ".join(self.reasons)
+
+
+def _requirement_misses(result, view: View) -> list[str]:
+    req = result.requires
+    reasons = []
+    topo = req.get("topology", "any")
+    if not topology_in(view.topology, topo):
+        reasons.append(f"needs topology {topo}; this network is {view.topology.replace('_', ' ')}")
+    act = req.get("activation", "any")
+    if act != "any" and act not in view.classes:
+        have = ", ".join(sorted(c for c in view.classes if c != "any")) or "mixed activations"
+        reasons.append(f"needs every activation in {act}; this network's activations are in {have}")
+    if view.multiplicative and not req.get("multiplication", False):
+        reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
+    if req.get("nonlinear") and not view.nonlinear:
+        reasons.append("needs a nonlinear activation; this network is affine")
+    for letter, quantity in result.symbols.items():
+        if quantity in ("vc", "pdim", "m", "eps", "delta"):
+            continue
+        if view.quantities.get(quantity) is None:
+            reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
+                           + (" (no sequence input)" if quantity == "T" else ""))
+    return reasons
+
+
+def _substitute(result, view: View, inner: dict):
+    """The result's bound with the paper's letters replaced by this view's counts."""
+    mapping = {}
+    for letter, quantity in result.symbols.items():
+        sym = _letter_symbol(result, letter)
+        if quantity in inner:
+            mapping[sym] = inner[quantity]
+        elif quantity in ("m", "eps", "delta"):
+            mapping[sym] = _free_symbol(quantity)
+        else:
+            mapping[sym] = view.quantities[quantity]
+    for c in result.constants:
+        mapping[_letter_symbol(result, c)] = sp.Integer(1)
+    return result.bound.xreplace(mapping)
+
+
+def _letter_symbol(result, letter):
+    for s in result.bound.free_symbols:
+        if s.name == letter:
+            return s
+    from .expressions import make_symbol
+    return make_symbol(letter)
+
+
+def _free_symbol(name):
+    from .expressions import make_symbol
+    return make_symbol(name)
+
+
+def _result_step(result, view: View, exact, children=()) -> Step:
+    subs = ", ".join(f"{k} -> {v}" + (f" = {view.quantities[v]}" if v in view.quantities
+                                      and view.quantities[v] is not None else "")
+                     for k, v in result.symbols.items())
+    return Step("result", result.id, result.source.key, result.locator, result.verification,
+                f"{_direction_word(result.direction)} {result.bound_text}"
+                + (f" (when {', '.join(c.text for c in result.conditions)})" if result.conditions else ""),
+                detail=subs, unverified=result.locator.startswith("UNVERIFIED"),
+                children=list(children))
+
+
+def _direction_word(direction):
+    return {"upper": "upper bound", "lower": "lower bound", "exact": "exact value"}[direction]
+
+
+def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, list, list]:
+    """All applicable upper and lower candidates for ``measure``, and the misses."""
+    key = measure
+    if key in cache:
+        return cache[key]
+    cache[key] = ([], [], [])    # guards against cyclic bridges
+    uppers, lowers, misses = [], [], []
+    for result in base.results_for(measure):
+        directions = ["upper", "lower"] if result.direction == "exact" else [result.direction]
+        inner_measures = sorted({v for v in result.symbols.values() if v in ("vc", "pdim")})
+        for direction in directions:
+            best_miss = None
+            for view in views:
+                if direction == "lower" and view.derived:
+                    continue   # lower bounds (constructions) do not transfer through transforms
+                if view.tied and not result.tied_weights and direction == "upper":
+                    pass       # allowed, but the route is marked UNVERIFIED (see the unroll step)
+                reasons = _requirement_misses(result, view)
+                if reasons:
+                    if view.name == "network" or best_miss is None:
+                        best_miss = reasons
+                    continue
+                inner_vals, inner_cands, ok = {}, [], True
+                for im in inner_measures:
+                    iu, il, _ = _candidates(q, base, im, regime, views, cache, depth + 1)
+                    pool = _best_pool(iu if direction == "upper" else il, direction, regime)
+                    if not pool:
+                        ok = False
+                        best_miss = [f"needs a {'n upper' if direction == 'upper' else ' lower'} bound on "
+                                     f"{MEASURE_NAMES[im]}, and none applies"]
+                        break
+                    inner_vals[im] = _combine_exprs([c.bound_expr for c in pool], direction)
+                    inner_cands.extend(pool)
+                if not ok:
+                    continue
+                exact = _substitute(result, view, inner_vals)
+                form = asy.dominant(exact, regime)
+                steps = list(view.steps)
+                children = []
+                for ic in inner_cands:
+                    children.append(Step("bridge", f"{ic.result.id}", ic.result.source.key, ic.result.locator,
+                                         ic.result.verification,
+                                         f"{MEASURE_NAMES[ic.result.measure]} {'<=' if direction == 'upper' else '>='} "
+                                         f"{_pretty(ic.bound_expr)} ({ic.status})", children=list(ic.steps)))
+                rstep = _result_step(result, view, exact, children)
+                if view.tied and not result.tied_weights:
+                    rstep.unsound = True
+                    rstep.text += " [applied to shared weights: UNVERIFIED]"
+                steps.append(rstep)
+                cls = _class_step(result, view)
+                if cls is not None:
+                    steps.insert(len(view.steps), cls)
+                status = "derived" if (view.derived or inner_measures) else "published"
+                scope = "every" if direction == "upper" else result.scope
+                cand = Candidate(direction, result, view, exact, form, str(result.canonical_bound), scope,
+                                 status, steps, [c.text for c in result.conditions], inner_cands)
+                (uppers if direction == "upper" else lowers).append(cand)
+                best_miss = None
+                if direction == "lower" or not view.derived:
+                    pass
+            if best_miss:
+                misses.append(Miss(result, best_miss))
+    cache[key] = (uppers, lowers, misses)
+    return cache[key]
+
+
+def _class_step(result, view: View):
+    act = result.requires.get("activation", "any")
+    if act == "any":
+        return None
+    specific = sorted(c for c in view.classes if c != act and act in _closure(c))
+    if not specific:
+        return None
+    return Step("definition", "class_inclusion", None, "by definition", "definition",
+                f"this network's activations are in {specific[0]}, a subclass of {act}")
+
+
+def _closure(c):
+    from .classes import CLASS_CLOSURE
+    return CLASS_CLOSURE.get(c, frozenset())
+
+
+def _combine_exprs(exprs, direction):
+    if len(exprs) == 1:
+        return exprs[0]
+    return sp.Min(*exprs, evaluate=False) if direction == "upper" else sp.Max(*exprs, evaluate=False)
+
+
+def _best_pool(cands, direction, regime) -> list:
+    """The candidates that make up the best bound: sound routes first, incomparable ones all kept."""
+    if not cands:
+        return []
+    sound = [c for c in cands if not c.unsound] or cands
+    chosen = []
+    for c in sound:
+        beaten = False
+        for d in sound:
+            if d is c:
+                continue
+            rel = asy.compare(d.form, c.form, regime)
+            better = "less" if direction == "upper" else "greater"
+            if rel == better:
+                beaten = True
+                break
+            if rel == "equal" and _prefer(d, c):
+                beaten = True
+                break
+        if not beaten:
+            chosen.append(c)
+    return chosen
+
+
+def _prefer(a: Candidate, b: Candidate) -> bool:
+    """Between equal bounds: published over derived, verified over not, fewer conditions."""
+    ka = (a.status != "published", a.unverified, len(a.conditions), LEVELS.index(a.verification), a.result.id)
+    kb = (b.status != "published", b.unverified, len(b.conditions), LEVELS.index(b.verification), b.result.id)
+    return ka < kb
+
+
+def _pretty(expr) -> str:
+    return str(expr).replace("**", "^")
+
+
+# --------------------------------------------------------------------------------------------
+# the answer
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Bound:
+    """The best bound in one direction: one candidate, or the min/max of incomparable ones."""
+
+    direction: str
+    form: object
+    candidates: list
+
+    @property
+    def expr(self):
+        return self.form.expr()
+
+    @property
+    def status(self) -> str:
+        return "published" if all(c.status == "published" for c in self.candidates) else "derived"
+
+    @property
+    def scope(self) -> str:
+        return "exists" if any(c.scope == "exists" for c in self.candidates) else "every"
+
+    @property
+    def citations(self) -> list[str]:
+        keys = []
+        for c in self.candidates:
+            for k in c.citations:
+                if k not in keys:
+                    keys.append(k)
+        return keys
+
+    @property
+    def conditions(self) -> list[str]:
+        out = []
+        for c in self.candidates:
+            out += [x for x in c.conditions if x not in out]
+        return out
+
+    @property
+    def unverified(self) -> bool:
+        return any(c.unverified for c in self.candidates)
+
+    @property
+    def unsound(self) -> bool:
+        return any(c.unsound for c in self.candidates)
+
+    @property
+    def canonical(self) -> str:
+        return " ; ".join(c.canonical for c in self.candidates)
+
+
+@dataclass
+class Conflict:
+    """A lower bound that exceeds an upper bound on the same family: reported, never hidden."""
+
+    lower: Candidate
+    upper: Candidate
+
+    def __str__(self) -> str:
+        return (f"conflict: lower bound {self.lower.result.id} ({_pretty(self.lower.bound_expr)}) grows faster "
+                f"than upper bound {self.upper.result.id} ({_pretty(self.upper.bound_expr)})")
+
+
+@dataclass
+class Resolution:
+    """Everything vcbound knows about one measure of one network. ``str()`` is the text report."""
+
+    arch: object
+    quantities: object
+    measure: str
+    regime: object
+    upper: Bound | None
+    lower: Bound | None
+    tight: bool
+    uppers: list
+    lowers: list
+    misses: list
+    conflicts: list
+    notes: list
+    growth_upper: dict = field(default_factory=dict)
+    growth_lower: dict = field(default_factory=dict)
+
+    @property
+    def no_result(self) -> bool:
+        return self.upper is None and self.lower is None
+
+    def __str__(self) -> str:
+        from .render.text import resolution_text
+        return resolution_text(self)
+
+    def to_json(self) -> dict:
+        from .render.jsonout import resolution_json
+        return resolution_json(self)
+
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import resolution_markdown
+        return resolution_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import resolution_latex_math
+        return resolution_latex_math(self)
+
+
+def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch",
+          theorem_dirs=(), base=None) -> Resolution:
+    """Resolve the best cited upper and lower bounds on ``measure`` for an architecture.
+
+    >>> r = bound("input(d, seq=T) -> rnn(n, act=sigmoid) -> last -> dense(1, act=threshold)")
+    >>> r.upper.candidates[0].result.id
+    'koiran_sontag_1998_sigmoid_upper'
+    >>> r.lower.scope
+    'exists'
+    """
+    from .api import count
+    from .errors import UsageError
+    if measure not in MEASURES:
+        raise UsageError(f"unknown measure '{measure}' (expected one of: {', '.join(MEASURES)})")
+    if base is None:
+        from .theorems import load_theorems
+        base = load_theorems(theorem_dirs)
+    q = count(text_or_arch, convention)
+    regime = make_regime(assume, q)
+    return resolve(q, base, measure, regime)
+
+
+def make_regime(assume, q=None) -> asy.Regime:
+    """Assumptions from text (``"T >> n"``, ``"d = n"``) or Condition objects."""
+    from .expressions import Condition, parse_condition
+    if isinstance(assume, str):
+        assume = [a for a in assume.split(";") if a.strip()] if assume.strip() else []
+    conds = []
+    for a in assume:
+        c = a if isinstance(a, Condition) else parse_condition(a, filename="--assume", integer_symbols=True)
+        if q is not None:
+            known = q.symbols()
+            for s in c.lhs.free_symbols | c.rhs.free_symbols:
+                if s.name not in known:
+                    from .errors import UsageError, did_you_mean
+                    raise UsageError(f"--assume '{c.text}': '{s.name}' is not a symbol of this architecture "
+                                     f"{did_you_mean(s.name, known, 'symbol') if known else ''}".rstrip())
+        conds.append(c)
+    return asy.Regime.from_conditions(conds)
+
+
+def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resolution:
+    """The core: candidates over every view, best upper (min), best lower (max), tightness."""
+    regime = regime or asy.Regime()
+    views = _views(q, base, measure)
+    cache: dict = {}
+    uppers, lowers, misses = _candidates(q, base, measure, regime, views, cache)
+    notes = []
+    if measure == "pdim":
+        pu, pl, pm = _pdim_routes(q, base, regime, views)
+        uppers += pu
+        lowers += pl
+    upper_pool = _best_pool(uppers, "upper", regime)
+    lower_pool = _best_pool(lowers, "lower", regime)
+    upper = _as_bound("upper", upper_pool, regime)
+    conflicts, lower_pool = _check_conflicts(upper_pool, lower_pool, regime, notes)
+    lower = _as_bound("lower", lower_pool, regime)
+    tight = False
+    if upper and lower and not upper.conditions and not lower.conditions:
+        tight = asy.compare(upper.form, lower.form, regime) == "equal"
+    applied_ids = {c.result.id for c in uppers + lowers}
+    misses = [m for m in misses if m.result.id not in applied_ids]
+    if q.topology == "recurrent_gated":
+        notes.append("No published VC-dimension bound specific to LSTM or GRU cells is in the theorem base "
+                     "(none was found in the literature searched). Koiran-Sontag's results cover recurrent nets "
+                     "of standard form, not gated cells; any bound below is derived through unrolling and a "
+                     "feed-forward result that allows multiplication gates.")
+    if q.output_dim is not None and q.output_dim != 1 and measure in ("vc", "growth", "sample_realizable",
+                                                                       "sample_agnostic"):
+        notes.append(f"The network has {q.output_dim} outputs; VC dimension is defined for one binary output. "
+                     "Upper bounds hold for each output unit's class (it has at most W parameters).")
+    if q.output_is_sequence:
+        notes.append("The network outputs a sequence; bounds speak of the classifier at one output "
+                     "(add '-> last' to make that explicit).")
+    res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes)
+    if upper:
+        res.growth_upper = asy.growth(upper.form)
+    if lower:
+        res.growth_lower = asy.growth(lower.form)
+    return res
+
+
+def _as_bound(direction, pool, regime) -> Bound | None:
+    if not pool:
+        return None
+    forms = [c.form for c in pool]
+    form = asy.minimum(forms, regime) if direction == "upper" else asy.maximum(forms, regime)
+    return Bound(direction, form, pool)
+
+
+def _check_conflicts(upper_pool, lower_pool, regime, notes):
+    """A lower bound above an upper bound is a conflict when the lower's family is within the
+    upper's (it fixes every quantity the upper depends on); otherwise the construction lies
+    outside this architecture (e.g. needs more depth) and is set aside with a note."""
+    conflicts, kept = [], []
+    for lo in lower_pool:
+        clash = None
+        for up in upper_pool:
+            if asy.compare(lo.form, up.form, regime) == "greater":
+                clash = up
+                break
+        if clash is None:
+            kept.append(lo)
+            continue
+        lo_q = set(lo.result.symbols.values())
+        up_q = set(clash.result.symbols.values())
+        if up_q <= lo_q | {"pieces", "breakpoints", "degree"}:
+            conflicts.append(Conflict(lo, clash))
+            kept.append(lo)
+        else:
+            notes.append(f"Lower bound {lo.result.id} exceeds upper bound {clash.result.id} for this "
+                         f"architecture; the construction behind it fixes only "
+                         f"{', '.join(sorted(lo_q))}, so it lies outside this architecture "
+                         f"(the upper bound also depends on {', '.join(sorted(up_q - lo_q))}). Not used.")
+    return conflicts, kept
+
+
+def _pdim_routes(q, base, regime, views):
+    """Pdim(F) <= VCdim(F') with one more parameter and layer (BHLM 2019 p. 2 citing Anthony-Bartlett
+    Thm 14.1); VCdim <= Pdim gives lower bounds (by definition)."""
+    uppers, lowers, misses = [], [], []
+    lemma = base.lemmas.get("pdim_extra_layer")
+    if lemma is not None:
+        extra_views = []
+        for v in views:
+            qq = dict(v.quantities)
+            qq["W"] = qq["W"] + 1
+            qq["L"] = qq["L"] + 1 if qq.get("L") is not None else None
+            qq["U"] = qq["U"] + 1 if qq.get("U") is not None else None
+            nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.nonlinear, v.multiplicative,
+                      list(v.steps), tied=v.tied, derived=True)
+            nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "
+                                               "more layer (a threshold unit comparing the output with a level)",
+                                        "pdim_extra_layer", lemma.locator))
+            extra_views.append(nv)
+        u, _l, _m = _candidates(q, base, "vc", regime, extra_views, {})
+        uppers += u
+    vl = base.lemmas.get("vc_le_pdim")
+    u0, l0, _m0 = _candidates(q, base, "vc", regime, views, {})
+    for c in l0:
+        step = _lemma_step(vl, "VCdim(sgn(F)) <= Pdim(F): shattering with the level 0 is pseudo-shattering",
+                           "vc_le_pdim", "by definition")
+        lowers.append(Candidate("lower", c.result, c.view, c.exact, c.form, c.canonical, c.scope, "derived",
+                                c.steps + [step], c.conditions, c.inner))
+    return uppers, lowers, misses

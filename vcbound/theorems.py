@@ -1,0 +1,1358 @@
+"""Stage 4: theorem files -> validated ``Result`` and ``Lemma`` records.
+
+In: the built-in directory ``theorems/`` (``vcbound.paths.theorems_dir()``), plus user directories or
+files (``load_theorems(dirs)``, ``--theorems DIR``, ``$VCBOUND_THEOREMS`` separated by ``os.pathsep``),
+each holding ``<bibkey>.toml`` files in the format of ``theorems/README.md``.
+
+Out: a ``TheoremBase`` (sources by key, results in file order, lemmas by transform, and the problems
+of skipped user files), or, from ``check`` / ``check_files``, the list of **every** problem in every
+file, each a ``TheoremProblem(path, line, message)`` whose line is that of the offending key in the
+TOML text (tomllib gives no positions, so the raw text is scanned for table headers and ``key =``
+lines outside strings and comments).
+
+Rules:
+
+- a problem in a built-in file raises ``TheoremBaseError`` (exit code 2) from ``load_theorems``;
+- a user file with any problem is skipped as a whole and its problems are kept in
+  ``TheoremBase.problems`` (the CLI prints them as warnings): a user file never changes or removes a
+  built-in result, and a user id equal to a built-in id is a problem, not an override;
+- bounds and conditions are parsed only by ``vcbound.expressions`` (never sympify/eval); paper letters
+  become positive symbols and ``Result.canonical_bound`` renames them to vcbound quantities;
+- the consistency check (lower bounds with scope ``every`` and ``exact`` results must not grow faster
+  than an upper bound for a family containing theirs) is part of ``check`` only; at query time the
+  resolver reports such clashes as conflicts.
+
+Loaded files are cached in-process, keyed by ``(path, mtime_ns, size)``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from .classes import CLASS_CLOSURE, CLASSES, TOPOLOGIES, TOPOLOGY_CLOSURE
+from .errors import ExpressionError, TheoremBaseError, TheoremProblem, UsageError, did_you_mean
+
+__all__ = [
+    "Source", "Result", "Lemma", "TheoremBase", "CheckReport", "BibEntry", "BibtexError",
+    "UnknownTheoremError", "load_theorems", "check", "check_files", "consistency_problems",
+    "parse_bibtex", "theorem_files", "user_paths", "clear_cache", "format_expr",
+    "QUANTITIES", "MEASURES", "DIRECTIONS", "SCOPES", "FORMS", "VERIFICATIONS", "TRANSFORMS",
+    "REQUIRES", "MAX_FILE_BYTES", "ENV_VAR",
+]
+
+ENV_VAR = "VCBOUND_THEOREMS"
+MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are refused from their size alone, without reading
+
+QUANTITIES = ("W", "U", "M", "L", "Lbar", "T", "D", "pieces", "breakpoints", "degree", "m", "eps",
+              "delta", "vc", "pdim")
+BRIDGE_QUANTITIES = ("vc", "pdim")
+MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
+DIRECTIONS = ("upper", "lower", "exact")
+SCOPES = ("every", "exists")
+FORMS = ("asymptotic", "explicit")
+VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
+TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout")
+REQUIRES = {
+    "topology": tuple(sorted(TOPOLOGIES)),
+    "activation": tuple(sorted(CLASSES)),
+    "nonlinear": (True, False),
+    "multiplication": (True, False),
+    "input": ("real", "boolean"),
+    "output": ("binary", "real"),
+}
+REQUIRED_FACTS = ("topology", "activation")
+
+# field -> required?
+SOURCE_FIELDS = {"key": True, "bibtex": True, "version": True, "verification": True, "read": True,
+                 "notes": False}
+RESULT_FIELDS = {"id": True, "locator": True, "statement": True, "measure": True, "direction": True,
+                 "scope": True, "form": True, "bound": True, "symbols": True, "constants": False,
+                 "requires": True, "conditions": False, "verification": False, "tied_weights": False,
+                 "notes": False}
+LEMMA_FIELDS = {"id": True, "locator": True, "statement": True, "transform": True,
+                "verification": False, "applicability": False, "notes": False}
+TOP_LEVEL = ("source", "result", "lemma")
+
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9_]*\Z")
+_LETTER_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_RESERVED_LETTERS = frozenset(("e", "pi", "log", "ln", "log2", "sqrt", "exp", "min", "max", "ceil",
+                               "floor"))
+
+
+# --------------------------------------------------------------------------------------------------
+# records
+
+@dataclass(frozen=True)
+class Source:
+    """The ``[source]`` table of one file: one publication (or ``definition``: no publication)."""
+
+    key: str
+    bibtex: str
+    version: str
+    verification: str
+    read: str
+    notes: str
+    path: str
+
+    @property
+    def has_citation(self) -> bool:
+        return bool(self.bibtex.strip())
+
+    def __hash__(self):
+        return hash((self.key, self.path))
+
+
+@dataclass(frozen=True)
+class Result:
+    """One ``[[result]]``: a bound on a measure for the networks meeting ``requires``.
+
+    ``bound`` is ``bound_text`` parsed into sympy in the paper's letters (positive symbols);
+    ``canonical_bound`` is the same with every letter renamed to its vcbound quantity.
+    """
+
+    id: str
+    source: Source
+    locator: str
+    statement: str
+    measure: str
+    direction: str
+    scope: str
+    form: str
+    bound_text: str
+    bound: object
+    symbols: dict
+    constants: tuple
+    requires: dict
+    conditions: tuple
+    verification: str
+    tied_weights: bool
+    notes: str
+    path: str
+    line: int
+
+    def __hash__(self):
+        return hash((self.id, self.path))
+
+    @property
+    def verified(self) -> bool:
+        """False when the locator is (or starts with) ``UNVERIFIED``."""
+        return not self.locator.startswith("UNVERIFIED")
+
+    @property
+    def is_bridge(self) -> bool:
+        """True when the bound is in terms of another measure (a letter maps to ``vc``/``pdim``)."""
+        return any(q in BRIDGE_QUANTITIES for q in self.symbols.values())
+
+    @property
+    def topology(self) -> str:
+        return self.requires.get("topology", "any")
+
+    @property
+    def activation(self) -> str:
+        return self.requires.get("activation", "any")
+
+    @property
+    def multiplication(self) -> bool:
+        return bool(self.requires.get("multiplication", False))
+
+    @cached_property
+    def _renaming(self) -> dict:
+        from .expressions import make_symbol
+        return {make_symbol(letter): make_symbol(q) for letter, q in self.symbols.items()}
+
+    @cached_property
+    def canonical_bound(self):
+        """``bound`` with each paper letter replaced by its quantity symbol; constants kept."""
+        return self.bound.xreplace(self._renaming)
+
+    @cached_property
+    def canonical_conditions(self) -> tuple:
+        """``conditions`` in quantity symbols (``Condition`` records with rewritten text)."""
+        from .expressions import Condition
+        out = []
+        for c in self.conditions:
+            lhs, rhs = c.lhs.xreplace(self._renaming), c.rhs.xreplace(self._renaming)
+            out.append(Condition(lhs, c.rel, rhs, f"{format_expr(lhs)} {c.rel} {format_expr(rhs)}"))
+        return tuple(out)
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Lemma:
+    """One ``[[lemma]]``: a derivation step (``transform``) the resolver may take, with its citation."""
+
+    id: str
+    source: Source
+    locator: str
+    statement: str
+    transform: str
+    verification: str
+    applicability: str
+    notes: str
+    path: str
+    line: int
+
+    def __hash__(self):
+        return hash((self.id, self.path))
+
+    @property
+    def verified(self) -> bool:
+        """False when the locator is (or starts with) ``UNVERIFIED``."""
+        return not self.locator.startswith("UNVERIFIED")
+
+    @property
+    def applicability_verified(self) -> bool:
+        """False when ``applicability`` starts with ``UNVERIFIED`` (routes through it are unverified)."""
+        return not self.applicability.startswith("UNVERIFIED")
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class UnknownTheoremError(UsageError, LookupError):
+    """``TheoremBase.by_id`` was given an id that is not in the base."""
+
+
+@dataclass
+class TheoremBase:
+    """The loaded base: sources by key, results in file order, lemmas by transform.
+
+    ``lemmas`` holds one lemma per transform: the preferred one when several files state the same
+    step (verified locator and applicability first, then the verification level; built-in before
+    user files). ``all_lemmas`` keeps every lemma in file order, ``lemmas_for(t)`` the alternatives.
+
+    ``problems`` lists the problems of user files that were skipped (never of built-in files: those
+    raise ``TheoremBaseError``). Treat a base as read-only: ``load_theorems`` may return the same
+    object again while no file changed.
+    """
+
+    sources: dict
+    results: list
+    lemmas: dict
+    problems: list
+    files: list = field(default_factory=list)
+    all_lemmas: list = field(default_factory=list)
+
+    @cached_property
+    def _index(self) -> dict:
+        index = {lem.id: lem for lem in (self.all_lemmas or self.lemmas.values())}
+        index.update({r.id: r for r in self.results})
+        return index
+
+    def by_id(self, id: str):
+        """The ``Result`` (or ``Lemma``) with this id; ``UnknownTheoremError`` if there is none."""
+        try:
+            return self._index[id]
+        except KeyError:
+            import difflib
+            close = difflib.get_close_matches(str(id), list(self._index), n=3, cutoff=0.6)
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            raise UnknownTheoremError(f"no theorem with id '{id}'{hint}; `vcbound theorems list` "
+                                      f"shows them all") from None
+
+    def lemmas_for(self, transform: str) -> list:
+        """Every lemma for ``transform``, the preferred one (``lemmas[transform]``) first."""
+        alts = [lem for lem in self.all_lemmas if lem.transform == transform]
+        return sorted(alts, key=lambda lem: lem is not self.lemmas.get(transform))
+
+    def results_for(self, measure: str) -> list:
+        """Results on ``measure`` (in file order)."""
+        if measure not in MEASURES:
+            raise UsageError(f"unknown measure '{measure}' {did_you_mean(measure, MEASURES, 'measure')}")
+        return [r for r in self.results if r.measure == measure]
+
+
+def format_expr(expr) -> str:
+    """A sympy expression as text in the bound grammar's spelling (``^``, ``e``, ``min``, ``max``)."""
+    return _printer().doprint(expr).replace("**", "^")
+
+
+@lru_cache(maxsize=1)
+def _printer():
+    from sympy.printing.str import StrPrinter
+
+    class _BoundPrinter(StrPrinter):
+        def _print_Exp1(self, expr):
+            return "e"
+
+        def _print_Min(self, expr):
+            return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+        def _print_Max(self, expr):
+            return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    return _BoundPrinter()
+
+
+# --------------------------------------------------------------------------------------------------
+# BibTeX: just enough to check one entry  @type{key, field = {...} or "..." or 1998 or macro, ...}
+
+@dataclass(frozen=True)
+class BibEntry:
+    type: str
+    key: str
+    fields: dict
+
+
+class BibtexError(ValueError):
+    """The BibTeX text is not one well-formed entry; ``offset`` is where parsing stopped."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+_BIB_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_:+./-]*")
+_BIB_KEY = re.compile(r"[^\s,{}()\"#%'=]+")
+_BIB_WORD = re.compile(r"[A-Za-z0-9_:+./-]+")
+
+
+def parse_bibtex(text: str) -> BibEntry:
+    """Parse exactly one BibTeX entry (fields lower-cased, values without their outer delimiters).
+
+    >>> parse_bibtex('@article{k98, title = {A {B} c}, year = 1998}').fields['title']
+    'A {B} c'
+    """
+    n = len(text)
+    pos = _bib_ws(text, 0)
+    if pos >= n or text[pos] != "@":
+        raise BibtexError("expected '@' at the start of the entry", pos)
+    m = _BIB_NAME.match(text, pos + 1)
+    if not m:
+        raise BibtexError("expected an entry type after '@'", pos + 1)
+    etype = m.group().lower()
+    pos = _bib_ws(text, m.end())
+    if pos >= n or text[pos] not in "{(":
+        raise BibtexError(f"expected '{{' after '@{m.group()}'", pos)
+    close = "}" if text[pos] == "{" else ")"
+    pos = _bib_ws(text, pos + 1)
+    m = _BIB_KEY.match(text, pos)
+    if not m:
+        raise BibtexError("expected the citation key", pos)
+    key = m.group()
+    pos = _bib_ws(text, m.end())
+    fields: dict[str, str] = {}
+    while True:
+        if pos >= n:
+            raise BibtexError(f"entry not closed (missing '{close}')", n)
+        if text[pos] == close:
+            pos += 1
+            break
+        if text[pos] != ",":
+            raise BibtexError(f"expected ',' or '{close}', found {text[pos]!r}", pos)
+        pos = _bib_ws(text, pos + 1)
+        if pos < n and text[pos] == close:   # trailing comma
+            pos += 1
+            break
+        m = _BIB_NAME.match(text, pos)
+        if not m:
+            raise BibtexError("expected a field name", pos)
+        name = m.group().lower()
+        pos = _bib_ws(text, m.end())
+        if pos >= n or text[pos] != "=":
+            raise BibtexError(f"expected '=' after field name '{m.group()}'", pos)
+        pos = _bib_ws(text, pos + 1)
+        parts = []
+        while True:
+            value, pos = _bib_value(text, pos)
+            parts.append(value)
+            pos = _bib_ws(text, pos)
+            if pos < n and text[pos] == "#":
+                pos = _bib_ws(text, pos + 1)
+                continue
+            break
+        if name in fields:
+            raise BibtexError(f"duplicate field '{name}'", m.start())
+        fields[name] = "".join(parts)
+    rest = _bib_ws(text, pos)
+    if rest < n:
+        raise BibtexError("text after the end of the entry (exactly one entry expected)", rest)
+    return BibEntry(etype, key, fields)
+
+
+def _bib_ws(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _bib_value(text: str, pos: int) -> tuple[str, int]:
+    n = len(text)
+    if pos >= n:
+        raise BibtexError("expected a field value", pos)
+    ch = text[pos]
+    if ch == "{":
+        depth, i = 1, pos + 1
+        while i < n:
+            c = text[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[pos + 1:i], i + 1
+            i += 1
+        raise BibtexError("unbalanced braces in a field value", pos)
+    if ch == '"':
+        depth, i = 0, pos + 1
+        while i < n:
+            c = text[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth < 0:
+                    raise BibtexError("unbalanced braces in a quoted value", i)
+            elif c == '"' and depth == 0:
+                return text[pos + 1:i], i + 1
+            i += 1
+        raise BibtexError("unterminated quoted value", pos)
+    m = _BIB_WORD.match(text, pos)
+    if not m:
+        raise BibtexError(f"expected a field value, found {ch!r}", pos)
+    return m.group(), m.end()
+
+
+# --------------------------------------------------------------------------------------------------
+# positions: which line each table header and key is on
+
+_HEADER_RE = re.compile(r"\s*(\[\[?)\s*([^\]\n]*?)\s*\]\]?")
+_KEYPART = r"(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')"
+_KEY_RE = re.compile(rf"\s*({_KEYPART}(?:\s*\.\s*{_KEYPART})*)\s*=")
+_KEYPART_RE = re.compile(_KEYPART)
+_STRING_START = re.compile(r"[\"'#]")
+_ML_BASIC_END = re.compile(r'\\.|"""', re.S)
+_BASIC_END = re.compile(r'\\.|"|\n', re.S)
+
+
+def _split_key(dotted: str) -> list[str]:
+    return [p.strip("\"'") for p in _KEYPART_RE.findall(dotted)]
+
+
+def _multiline_spans(text: str) -> tuple[list[tuple[int, int]], int | None]:
+    """Spans of multi-line strings, and the offset of an unterminated string (or None)."""
+    spans: list[tuple[int, int]] = []
+    n, pos = len(text), 0
+    while True:
+        m = _STRING_START.search(text, pos)
+        if not m:
+            return spans, None
+        start, ch = m.start(), m.group()
+        if ch == "#":
+            nl = text.find("\n", start)
+            if nl < 0:
+                return spans, None
+            pos = nl + 1
+        elif text.startswith('"""', start) or text.startswith("'''", start):
+            quote = text[start:start + 3]
+            if quote == '"""':
+                i = start + 3
+                while True:
+                    e = _ML_BASIC_END.search(text, i)
+                    if e is None:
+                        return spans, start
+                    if e.group() == '"""':
+                        end = e.end()
+                        break
+                    i = e.end()
+            else:
+                j = text.find("'''", start + 3)
+                if j < 0:
+                    return spans, start
+                end = j + 3
+            extra = 0
+            while end < n and text[end] == quote[0] and extra < 2:   # """" closes with a quote inside
+                end, extra = end + 1, extra + 1
+            spans.append((start, end))
+            pos = end
+        elif ch == '"':
+            i = start + 1
+            while True:
+                e = _BASIC_END.search(text, i)
+                if e is None:
+                    return spans, start
+                if e.group() == '"':
+                    pos = e.end()
+                    break
+                if e.group() == "\n":
+                    pos = e.start()
+                    break
+                i = e.end()
+        else:  # literal '...'
+            j = min((x for x in (text.find("'", start + 1), text.find("\n", start + 1)) if x >= 0),
+                    default=-1)
+            if j < 0:
+                return spans, start
+            pos = j + 1 if text[j] == "'" else j
+
+
+@dataclass
+class _Block:
+    kind: str           # "" (top level), "source", "result", "lemma" or another table name
+    index: int          # position among [[kind]] tables
+    line: int
+    keys: dict = field(default_factory=dict)   # dotted key -> line
+
+
+class _Layout:
+    """Line numbers of table headers and keys in a TOML text."""
+
+    def __init__(self, text: str):
+        spans, self.unterminated = _multiline_spans(text)
+        self.blocks: list[_Block] = [_Block("", 0, 1)]
+        counts: dict[str, int] = {}
+        current = self.blocks[0]
+        prefix = ""
+        offset, si = 0, 0
+        for lineno, line in enumerate(text.split("\n"), start=1):
+            while si < len(spans) and spans[si][1] <= offset:
+                si += 1
+            inside = si < len(spans) and spans[si][0] < offset < spans[si][1]
+            offset += len(line) + 1
+            if inside:
+                continue
+            stripped = line.lstrip()
+            if stripped.startswith("["):
+                m = _HEADER_RE.match(line)
+                if not m:
+                    continue
+                name = ".".join(_split_key(m.group(2)))
+                if m.group(1) == "[[":
+                    idx = counts.get(name, 0)
+                    counts[name] = idx + 1
+                    current = _Block(name, idx, lineno)
+                    self.blocks.append(current)
+                    prefix = ""
+                elif current.kind and name.startswith(current.kind + "."):
+                    prefix = name[len(current.kind) + 1:]      # [result.requires] inside a result
+                    current.keys.setdefault(prefix, lineno)
+                    prefix += "."
+                else:
+                    current = _Block(name, 0, lineno)
+                    self.blocks.append(current)
+                    prefix = ""
+                continue
+            m = _KEY_RE.match(line)
+            if m:
+                parts = _split_key(m.group(1))
+                for i in range(1, len(parts) + 1):
+                    current.keys.setdefault(prefix + ".".join(parts[:i]), lineno)
+        self._by_kind: dict[tuple[str, int], _Block] = {}
+        for b in self.blocks:
+            self._by_kind.setdefault((b.kind, b.index), b)
+
+    def block(self, kind: str, index: int = 0) -> _Block | None:
+        return self._by_kind.get((kind, index))
+
+    def line(self, kind: str, index: int = 0, key: str | None = None) -> int:
+        """Line of ``key`` in the ``index``-th ``[[kind]]`` (or ``[kind]``) table, else its header."""
+        b = self.block(kind, index)
+        if b is None:
+            top = self.blocks[0].keys
+            return top.get(kind, 1)
+        if key:
+            parts = key.split(".")
+            for i in range(len(parts), 0, -1):
+                k = ".".join(parts[:i])
+                if k in b.keys:
+                    return b.keys[k]
+        return b.line
+
+    def top_level_line(self, name: str) -> int:
+        if name in self.blocks[0].keys:
+            return self.blocks[0].keys[name]
+        for b in self.blocks:
+            if b.kind == name or b.kind.startswith(name + "."):
+                return b.line
+        return 1
+
+
+def _line_of_offset(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+# --------------------------------------------------------------------------------------------------
+# one file
+
+@dataclass
+class _Entry:
+    kind: str           # "result" | "lemma"
+    id: str
+    line: int           # line of its id key
+
+
+@dataclass
+class _FileData:
+    path: str
+    source: Source | None = None
+    results: list = field(default_factory=list)
+    lemmas: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    entries: list = field(default_factory=list)     # every id seen (valid entry or not)
+    source_key: str | None = None
+    source_line: int = 1
+
+
+_FILE_CACHE: dict[str, tuple[tuple[int, int], _FileData]] = {}
+_PARSE_MEMO: dict[tuple[bool, str], object] = {}
+_BASE_CACHE: dict[tuple, TheoremBase] = {}
+
+
+def clear_cache() -> None:
+    """Forget every loaded file (tests; callers never need it: changed files are re-read)."""
+    _FILE_CACHE.clear()
+    _BASE_CACHE.clear()
+    _PARSE_MEMO.clear()
+
+
+def _stat_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _load_file(path: str) -> _FileData:
+    """Validate one file (cached by path, mtime and size)."""
+    key = _stat_key(path)
+    if key is not None:
+        hit = _FILE_CACHE.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+    data = _FileChecker(path).run()
+    if key is not None:
+        _FILE_CACHE[path] = (key, data)
+    return data
+
+
+class _FileChecker:
+    def __init__(self, path: str):
+        self.path = path
+        self.data = _FileData(path)
+        self.layout: _Layout | None = None
+        self.text = ""
+
+    def problem(self, line: int, message: str) -> None:
+        self.data.problems.append(TheoremProblem(self.path, line, message))
+
+    # ---- reading -------------------------------------------------------------------------------
+    def read(self) -> dict | None:
+        try:
+            size = os.stat(self.path).st_size
+        except OSError as exc:
+            self.problem(0, f"cannot read: {exc.strerror or exc}")
+            return None
+        if size > MAX_FILE_BYTES:
+            self.problem(0, f"file too large ({size} bytes; at most {MAX_FILE_BYTES})")
+            return None
+        try:
+            with open(self.path, "rb") as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            self.problem(0, f"cannot read: {exc.strerror or exc}")
+            return None
+        if len(raw) > MAX_FILE_BYTES:
+            self.problem(0, f"file too large (more than {MAX_FILE_BYTES} bytes)")
+            return None
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            line = raw.count(b"\n", 0, nul) + 1
+            col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+            self.problem(line, f"NUL byte at column {col} (a theorem file is UTF-8 text)")
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.problem(line, f"invalid UTF-8 byte 0x{raw[exc.start]:02x} at column {col}")
+            return None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        self.text = text
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            msg = str(exc)
+            m = re.search(r"\s*\(at line (\d+), column (\d+)\)", msg)
+            if m:
+                line = int(m.group(1))
+                detail = f"{msg[:m.start()]} (column {m.group(2)})"
+            else:
+                detail = re.sub(r"\s*\(at end of document\)", "", msg)
+                _spans, open_at = _multiline_spans(text)
+                if open_at is not None:
+                    line = _line_of_offset(text, open_at)
+                    detail += " (the string starting on this line is never closed)"
+                else:
+                    line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+                    detail += " (at end of file)"
+            self.problem(line, f"TOML syntax error: {detail}")
+            return None
+        self.layout = _Layout(text)
+        return doc
+
+    # ---- whole file ----------------------------------------------------------------------------
+    def run(self) -> _FileData:
+        doc = self.read()
+        if doc is None:
+            return self.data
+        lay = self.layout
+        for name in doc:
+            if name not in TOP_LEVEL:
+                self.problem(lay.top_level_line(name),
+                             f"unknown table or field '{name}' at top level "
+                             f"{did_you_mean(name, TOP_LEVEL, 'table')}")
+        source = self.check_source(doc.get("source"))
+        self.data.source = source
+        results = doc.get("result", [])
+        if not _is_list_of_tables(results):
+            self.problem(lay.top_level_line("result"), "'result' must be written as [[result]] tables")
+            results = []
+        lemmas = doc.get("lemma", [])
+        if not _is_list_of_tables(lemmas):
+            self.problem(lay.top_level_line("lemma"), "'lemma' must be written as [[lemma]] tables")
+            lemmas = []
+        for i, entry in enumerate(results):
+            self.check_result(i, entry, source)
+        for i, entry in enumerate(lemmas):
+            self.check_lemma(i, entry, source)
+        self.check_duplicates()
+        return self.data
+
+    def check_duplicates(self) -> None:
+        seen: dict[str, int] = {}
+        for e in self.data.entries:
+            if e.id in seen:
+                self.problem(e.line, f"duplicate id '{e.id}' (first at line {seen[e.id]})")
+            else:
+                seen[e.id] = e.line
+        kept: set[str] = set()
+        self.data.results = [r for r in self.data.results if not (r.id in kept or kept.add(r.id))]
+        self.data.lemmas = [m for m in self.data.lemmas if not (m.id in kept or kept.add(m.id))]
+
+    # ---- fields --------------------------------------------------------------------------------
+    def fields(self, kind: str, index: int, table: dict, spec: dict, what: str) -> bool:
+        """Unknown and missing fields; returns False if a required field is missing."""
+        ok = True
+        lay = self.layout
+        for name in table:
+            if name not in spec:
+                self.problem(lay.line(kind, index, name),
+                             f"unknown field '{name}' in {what} {did_you_mean(name, spec, 'field')}")
+        for name, required in spec.items():
+            if required and name not in table:
+                if kind == "source" and name == "bibtex" and table.get("verification") == "definition":
+                    continue
+                if name == "locator":
+                    msg = (f"missing locator in {what} (write \"UNVERIFIED\" when the place in "
+                           f"the source is not known)")
+                else:
+                    msg = f"missing required field '{name}' in {what}"
+                self.problem(lay.line(kind, index), msg)
+                ok = False
+        return ok
+
+    def string(self, kind, index, table, name, what, required=True, allow_empty=False) -> str | None:
+        if name not in table:
+            return None
+        value = table[name]
+        line = self.layout.line(kind, index, name)
+        if not isinstance(value, str):
+            self.problem(line, f"'{name}' in {what} must be a string, got {_tname(value)}")
+            return None
+        if required and not allow_empty and not value.strip():
+            if name == "locator":
+                self.problem(line, f"missing locator in {what}: empty (write \"UNVERIFIED\" when the "
+                                   f"place in the source is not known)")
+            else:
+                self.problem(line, f"'{name}' in {what} is empty")
+            return None
+        return value
+
+    def enum(self, kind, index, table, name, choices, what) -> str | None:
+        value = self.string(kind, index, table, name, what)
+        if value is None:
+            return None
+        if value not in choices:
+            self.problem(self.layout.line(kind, index, name),
+                         f"bad value '{value}' for '{name}' in {what} {did_you_mean(value, choices, name)}")
+            return None
+        return value
+
+    # ---- [source] ------------------------------------------------------------------------------
+    def check_source(self, table) -> Source:
+        path = self.path
+        stem = Path(path).stem
+        lay = self.layout
+        if table is None:
+            self.problem(1, "missing [source] table")
+            return Source(stem, "", "", "", "", "", path)
+        if not isinstance(table, dict):
+            self.problem(lay.top_level_line("source"), "'source' must be a table: [source]")
+            return Source(stem, "", "", "", "", "", path)
+        what = "[source]"
+        self.fields("source", 0, table, SOURCE_FIELDS, what)
+        s = lambda name, **kw: self.string("source", 0, table, name, what, **kw)  # noqa: E731
+        key = s("key")
+        self.data.source_line = lay.line("source", 0, "key")
+        if key is not None:
+            self.data.source_key = key
+            if key != stem:
+                self.problem(lay.line("source", 0, "key"),
+                             f"source key '{key}' does not match the file name '{stem}.toml'")
+        verification = self.enum("source", 0, table, "verification", VERIFICATIONS, what)
+        bibtex = s("bibtex", allow_empty=True)
+        if bibtex is not None:
+            if not bibtex.strip():
+                if verification != "definition":
+                    self.problem(lay.line("source", 0, "bibtex"),
+                                 "missing citation: 'bibtex' is empty (only verification = "
+                                 "\"definition\" may have no citation)")
+            else:
+                self.check_bibtex(bibtex, key or stem)
+        version = s("version")
+        read = s("read")
+        notes = s("notes", required=False)
+        return Source(key or stem, bibtex or "", version or "", verification or "", read or "",
+                      notes or "", path)
+
+    def check_bibtex(self, bibtex: str, key: str) -> None:
+        line = self.layout.line("source", 0, "bibtex")
+        raw_line = self.text.split("\n")[line - 1] if line - 1 < self.text.count("\n") + 1 else ""
+        # a multi-line string opened at the end of the line starts on the next line (TOML trims it)
+        first = line + 1 if re.search(r"=\s*(\"\"\"|''')\s*$", raw_line) else line
+        try:
+            entry = parse_bibtex(bibtex)
+        except BibtexError as exc:
+            self.problem(first + bibtex.count("\n", 0, exc.offset),
+                         f"BibTeX entry does not parse: {exc.message}")
+            return
+        if entry.key != key:
+            self.problem(first + bibtex.count("\n", 0, bibtex.find(entry.key)),
+                         f"BibTeX key '{entry.key}' differs from the source key '{key}'")
+
+    # ---- [[result]] ----------------------------------------------------------------------------
+    def check_result(self, i: int, table: dict, source: Source) -> None:
+        lay = self.layout
+        what = f"[[result]] #{i + 1}"
+        n_before = len(self.data.problems)
+        rid = self.check_id("result", i, table, what)
+        if rid:
+            what = f"result '{rid}'"
+        self.fields("result", i, table, RESULT_FIELDS, what)
+        s = lambda name, **kw: self.string("result", i, table, name, what, **kw)  # noqa: E731
+        locator = s("locator")
+        statement = s("statement")
+        measure = self.enum("result", i, table, "measure", MEASURES, what)
+        direction = self.enum("result", i, table, "direction", DIRECTIONS, what)
+        scope = self.enum("result", i, table, "scope", SCOPES, what)
+        form = self.enum("result", i, table, "form", FORMS, what)
+        verification = self.enum("result", i, table, "verification", VERIFICATIONS, what) \
+            if "verification" in table else None
+        notes = s("notes", required=False)
+        tied = False
+        if "tied_weights" in table:
+            if table["tied_weights"] != "stated":
+                self.problem(lay.line("result", i, "tied_weights"),
+                             f"bad value {table['tied_weights']!r} for 'tied_weights' in {what} "
+                             f"(expected \"stated\", or omit the field)")
+            else:
+                tied = True
+        symbols = self.check_symbols(i, table, what)
+        constants = self.check_constants(i, table, what, symbols or {})
+        requires = self.check_requires(i, table, what)
+        filename = f"{self.path}:{lay.line('result', i, 'bound')}"
+        bound_text = s("bound")
+        bound = None
+        if bound_text is not None:
+            bound = self.parse(bound_text, "bound", lay.line("result", i, "bound"), filename, what)
+        conditions = self.check_conditions(i, table, what)
+        # every letter must be mapped
+        if symbols is not None and constants is not None:
+            known = set(symbols) | set(constants)
+            if bound is not None:
+                for name in sorted(s_.name for s_ in bound.free_symbols if s_.name not in known):
+                    self.problem(lay.line("result", i, "bound"),
+                                 f"letter '{name}' in bound of {what} is not in symbols or constants")
+            if conditions is not None:
+                missing = sorted({s_.name for c in conditions for e in (c.lhs, c.rhs)
+                                  for s_ in e.free_symbols} - known)
+                for name in missing:
+                    self.problem(lay.line("result", i, "conditions"),
+                                 f"letter '{name}' in conditions of {what} is not in symbols or "
+                                 f"constants")
+        if len(self.data.problems) > n_before:
+            return
+        self.data.results.append(Result(
+            id=rid, source=source, locator=locator, statement=statement, measure=measure,
+            direction=direction, scope=scope, form=form, bound_text=bound_text, bound=bound,
+            symbols=dict(symbols), constants=tuple(constants), requires=dict(requires),
+            conditions=tuple(conditions or ()),
+            verification=verification or source.verification, tied_weights=tied, notes=notes or "",
+            path=self.path, line=lay.line("result", i)))
+
+    def check_id(self, kind: str, i: int, table: dict, what: str) -> str | None:
+        rid = self.string(kind, i, table, "id", what)
+        if rid is None:
+            return None
+        line = self.layout.line(kind, i, "id")
+        if not _ID_RE.match(rid):
+            self.problem(line, f"id '{rid}' is not snake_case (lower-case letters, digits, '_')")
+        self.data.entries.append(_Entry(kind, rid, line))
+        return rid
+
+    def parse(self, text: str, name: str, line: int, filename: str, what: str, condition=False):
+        from .expressions import parse_condition, parse_expression
+        memo_key = (condition, text)
+        hit = _PARSE_MEMO.get(memo_key)
+        if hit is not None:
+            return hit             # sympy values are immutable; only successful parses are kept
+        try:
+            value = parse_condition(text, filename) if condition else parse_expression(text, filename)
+            if len(_PARSE_MEMO) > 20_000:
+                _PARSE_MEMO.clear()
+            _PARSE_MEMO[memo_key] = value
+            return value
+        except ExpressionError as exc:
+            where = f" at column {exc.column}" if exc.column else ""
+            self.problem(line, f"{name} '{_short(text)}' of {what} does not parse{where}: {exc.message}")
+            return None
+        except RecursionError:
+            self.problem(line, f"{name} of {what} is nested too deeply")
+            return None
+
+    def check_symbols(self, i, table, what) -> dict | None:
+        if "symbols" not in table:
+            return None
+        line = self.layout.line("result", i, "symbols")
+        value = table["symbols"]
+        if not isinstance(value, dict):
+            self.problem(line, f"'symbols' in {what} must be an inline table {{ letter = \"quantity\" }}")
+            return None
+        for letter, q in value.items():
+            if not _LETTER_RE.match(letter) or letter in _RESERVED_LETTERS:
+                self.problem(line, f"'{letter}' in symbols of {what} cannot be a letter of a bound "
+                                   f"(reserved or not a name)")
+            if not isinstance(q, str) or q not in QUANTITIES:
+                shown = q if isinstance(q, str) else _tname(q)
+                self.problem(line, f"symbols of {what}: '{letter}' maps to '{shown}', which is not a "
+                                   f"quantity {did_you_mean(str(q), QUANTITIES, 'quantity')}")
+        # the letters are known even when a quantity is wrong: keep checking the bound's letters
+        return value
+
+    def check_constants(self, i, table, what, symbols) -> tuple | None:
+        if "constants" not in table:
+            return ()
+        line = self.layout.line("result", i, "constants")
+        value = table["constants"]
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+            self.problem(line, f"'constants' in {what} must be a list of letters, e.g. [\"C\"]")
+            return None
+        for c in value:
+            if not _LETTER_RE.match(c) or c in _RESERVED_LETTERS:
+                self.problem(line, f"'{c}' in constants of {what} is not a letter")
+            elif c in symbols:
+                self.problem(line, f"'{c}' is both a symbol and a constant in {what}")
+        return tuple(value)
+
+    def check_requires(self, i, table, what) -> dict | None:
+        if "requires" not in table:
+            return None
+        lay = self.layout
+        value = table["requires"]
+        if not isinstance(value, dict):
+            self.problem(lay.line("result", i, "requires"),
+                         f"'requires' in {what} must be an inline table, e.g. "
+                         f"{{ topology = \"any\", activation = \"any\" }}")
+            return None
+        ok = True
+        for key, v in value.items():
+            line = lay.line("result", i, f"requires.{key}")
+            if key not in REQUIRES:
+                self.problem(line, f"unknown field '{key}' in requires of {what} "
+                                   f"{did_you_mean(key, REQUIRES, 'fact')}")
+                ok = False
+                continue
+            choices = REQUIRES[key]
+            if isinstance(choices[0], bool):
+                if not isinstance(v, bool):
+                    self.problem(line, f"bad value {v!r} for requires.{key} in {what} (expected true "
+                                       f"or false)")
+                    ok = False
+            elif not isinstance(v, str) or v not in choices:
+                self.problem(line, f"bad value {v!r} for requires.{key} in {what} "
+                                   f"{did_you_mean(str(v), choices, key)}")
+                ok = False
+        for key in REQUIRED_FACTS:
+            if key not in value:
+                self.problem(lay.line("result", i, "requires"),
+                             f"requires of {what} must name '{key}' (use \"any\" if the result holds "
+                             f"for every {key})")
+                ok = False
+        return value if ok else None
+
+    def check_conditions(self, i, table, what) -> tuple | None:
+        if "conditions" not in table:
+            return ()
+        line = self.layout.line("result", i, "conditions")
+        value = table["conditions"]
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+            self.problem(line, f"'conditions' in {what} must be a list of strings, e.g. [\"k >> w\"]")
+            return None
+        out = []
+        for text in value:
+            c = self.parse(text, "condition", line, f"{self.path}:{line}", what, condition=True)
+            if c is None:
+                return None
+            out.append(c)
+        return tuple(out)
+
+    # ---- [[lemma]] -----------------------------------------------------------------------------
+    def check_lemma(self, i: int, table: dict, source: Source) -> None:
+        what = f"[[lemma]] #{i + 1}"
+        n_before = len(self.data.problems)
+        lid = self.check_id("lemma", i, table, what)
+        if lid:
+            what = f"lemma '{lid}'"
+        self.fields("lemma", i, table, LEMMA_FIELDS, what)
+        s = lambda name, **kw: self.string("lemma", i, table, name, what, **kw)  # noqa: E731
+        locator = s("locator")
+        statement = s("statement")
+        transform = self.enum("lemma", i, table, "transform", TRANSFORMS, what)
+        verification = self.enum("lemma", i, table, "verification", VERIFICATIONS, what) \
+            if "verification" in table else None
+        applicability = s("applicability", required=False)
+        notes = s("notes", required=False)
+        if len(self.data.problems) > n_before:
+            return
+        self.data.lemmas.append(Lemma(
+            id=lid, source=source, locator=locator, statement=statement, transform=transform,
+            verification=verification or source.verification, applicability=applicability or "",
+            notes=notes or "", path=self.path, line=self.layout.line("lemma", i)))
+
+
+def _is_list_of_tables(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _tname(value) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+            dict: "a table", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------------
+# several files
+
+def theorem_files(path) -> list[str]:
+    """The ``*.toml`` files of a directory (sorted), or ``[path]`` for a file."""
+    p = Path(path)
+    if p.is_dir():
+        return [str(p / name) for name in sorted(os.listdir(p)) if name.endswith(".toml")
+                and (p / name).is_file()]
+    return [str(p)]
+
+
+def _register(f: _FileData, seen_ids: dict, seen_sources: dict) -> None:
+    if f.source_key is not None:
+        seen_sources.setdefault(f.source_key, (f.path, f.source_line))
+    for e in f.entries:
+        seen_ids.setdefault(e.id, (f.path, e.line))
+
+
+def _file_cross_problems(f: _FileData, seen_ids: dict, seen_sources: dict) -> list[TheoremProblem]:
+    """Names of ``f`` (ids, source key) already taken by another file."""
+    probs = []
+    if f.source_key is not None:
+        first = seen_sources.get(f.source_key)
+        if first is not None and first[0] != f.path:
+            probs.append(TheoremProblem(f.path, f.source_line,
+                                        f"source key '{f.source_key}' is already used by {first[0]}"))
+    for e in f.entries:
+        first = seen_ids.get(e.id)
+        if first is not None and first[0] != f.path:
+            probs.append(TheoremProblem(f.path, e.line, f"duplicate id '{e.id}' (first defined at "
+                                                        f"{first[0]}:{first[1]})"))
+    return probs
+
+
+# --------------------------------------------------------------------------------------------------
+# loading
+
+def user_paths(dirs, use_env: bool) -> list[str]:
+    if isinstance(dirs, (str, os.PathLike)):
+        dirs = [dirs]
+    paths = [str(d) for d in (dirs or ())]
+    if use_env:
+        env = os.environ.get(ENV_VAR, "")
+        paths += [p for p in env.split(os.pathsep) if p.strip()]
+    return paths
+
+
+_VERIFICATION_RANK = {v: i for i, v in enumerate(
+    ("primary", "conference", "book", "submission", "definition", "secondary", "abstract"))}
+
+
+def _lemma_rank(lem: Lemma) -> tuple:
+    """Preference among lemmas for one transform: verified locator and applicability, then level."""
+    return (not lem.verified, not lem.applicability_verified,
+            _VERIFICATION_RANK.get(lem.verification, 99))
+
+
+def load_theorems(dirs=(), builtin: bool = True, use_env: bool = True) -> TheoremBase:
+    """Load the built-in base and user directories (``dirs``, then ``$VCBOUND_THEOREMS``).
+
+    Raises ``TheoremBaseError`` listing every problem if a built-in file has any. A user file with
+    problems (including an id or a source key already loaded) is skipped and its problems
+    are returned in ``TheoremBase.problems``. Repeated calls with unchanged files are fast.
+    """
+    from .paths import theorems_dir
+    builtin_files = theorem_files(theorems_dir()) if builtin else []
+    user_entries: list[tuple[str, list[str] | None]] = []
+    for p in user_paths(dirs, use_env):
+        user_entries.append((p, theorem_files(p) if os.path.exists(p) else None))
+    all_files = builtin_files + [f for _, fs in user_entries for f in (fs or ())]
+    cache_key = (tuple(builtin_files), tuple((p, tuple(fs) if fs is not None else None)
+                                             for p, fs in user_entries),
+                 tuple(_stat_key(f) for f in all_files))
+    hit = _BASE_CACHE.get(cache_key)
+    if hit is not None:
+        return hit
+
+    seen_ids: dict = {}
+    seen_sources: dict = {}
+    loaded_paths: set[str] = set()
+    accepted: list[_FileData] = []
+
+    problems: list[TheoremProblem] = []
+    datas = [_load_file(f) for f in builtin_files]
+    for d in datas:
+        problems.extend(d.problems)
+    # duplicates among built-in files: every occurrence after the first is a problem
+    for d in datas:
+        problems.extend(_file_cross_problems(d, seen_ids, seen_sources))
+        _register(d, seen_ids, seen_sources)
+        loaded_paths.add(os.path.realpath(d.path))
+    if problems:
+        raise TheoremBaseError(problems)
+    accepted.extend(datas)
+
+    user_problems: list[TheoremProblem] = []
+    for p, files in user_entries:
+        if files is None:
+            user_problems.append(TheoremProblem(p, 0, "no such file or directory (theorem directory "
+                                                      "given by --theorems or $" + ENV_VAR + ")"))
+            continue
+        for f in files:
+            real = os.path.realpath(f)
+            if real in loaded_paths:
+                continue          # the same file given twice (or the built-in directory itself)
+            d = _load_file(f)
+            probs = list(d.problems)
+            probs += _file_cross_problems(d, seen_ids, seen_sources)
+            if probs:
+                user_problems.extend(probs)
+                continue
+            _register(d, seen_ids, seen_sources)
+            loaded_paths.add(real)
+            accepted.append(d)
+
+    all_lemmas = [lem for d in accepted for lem in d.lemmas]
+    builtin_set = {d.path for d in datas}
+    lemmas: dict = {}
+    for lem in sorted(all_lemmas, key=lambda lem: (lem.path not in builtin_set, _lemma_rank(lem))):
+        lemmas.setdefault(lem.transform, lem)
+    base = TheoremBase(
+        sources={d.source.key: d.source for d in accepted if d.source is not None},
+        results=[r for d in accepted for r in d.results],
+        lemmas={t: lemmas[t] for t in TRANSFORMS if t in lemmas},
+        problems=user_problems,
+        files=[d.path for d in accepted],
+        all_lemmas=all_lemmas,
+    )
+    if len(_BASE_CACHE) > 32:
+        _BASE_CACHE.clear()
+    _BASE_CACHE[cache_key] = base
+    return base
+
+
+# --------------------------------------------------------------------------------------------------
+# checking
+
+@dataclass
+class CheckReport:
+    """What ``check`` found: every problem, and what the checked files hold."""
+
+    problems: list
+    files: list
+    results: int
+    lemmas: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        n = len(self.files)
+        head = (f"{self.results} result{'s' * (self.results != 1)}, {self.lemmas} "
+                f"lemma{'s' * (self.lemmas != 1)} in {n} file{'s' * (n != 1)}")
+        if self.ok:
+            return head + ": OK"
+        k = len(self.problems)
+        return head + f": {k} problem{'s' * (k != 1)}"
+
+
+def check(paths_or_dirs=None, context=(), consistency: bool = True) -> CheckReport:
+    """Validate files and directories (default: the built-in base) and report every problem.
+
+    ``context`` names other files/directories (e.g. the built-in base when checking a private
+    directory) whose ids count for duplicates and whose bounds count for the consistency check;
+    only problems located in the checked files are reported.
+    """
+    from .paths import theorems_dir
+    if paths_or_dirs is None or (not isinstance(paths_or_dirs, (str, os.PathLike))
+                                 and not list(paths_or_dirs)):
+        paths_or_dirs = [theorems_dir()]
+    if isinstance(paths_or_dirs, (str, os.PathLike)):
+        paths_or_dirs = [paths_or_dirs]
+    problems: list[TheoremProblem] = []
+    files: list[str] = []
+    seen_real: set[str] = set()
+    for p in paths_or_dirs:
+        p = str(p)
+        if not os.path.exists(p):
+            problems.append(TheoremProblem(p, 0, "no such file or directory"))
+            continue
+        for f in theorem_files(p):
+            real = os.path.realpath(f)
+            if real not in seen_real:
+                seen_real.add(real)
+                files.append(f)
+    context_files = []
+    for p in (context or ()):
+        if os.path.exists(str(p)):
+            for f in theorem_files(p):
+                real = os.path.realpath(f)
+                if real not in seen_real:
+                    seen_real.add(real)
+                    context_files.append(f)
+
+    checked = [_load_file(f) for f in files]
+    ctx = [_load_file(f) for f in context_files]
+    seen_ids: dict = {}
+    seen_sources: dict = {}
+    for d in ctx:                       # context first: its names are "already there"
+        if not d.problems:
+            _register(d, seen_ids, seen_sources)
+    for d in checked:
+        problems.extend(d.problems)
+        problems.extend(_file_cross_problems(d, seen_ids, seen_sources))
+        _register(d, seen_ids, seen_sources)
+    if consistency:
+        checked_paths = {d.path for d in checked}
+        pool = [r for d in checked + [c for c in ctx if not c.problems] for r in d.results]
+        problems.extend(p for p in consistency_problems(pool, focus=checked_paths))
+    problems.sort(key=lambda p: (p.path, p.line))
+    return CheckReport(problems=problems, files=[d.path for d in checked],
+                       results=sum(len(d.results) for d in checked),
+                       lemmas=sum(len(d.lemmas) for d in checked))
+
+
+def check_files(paths_or_dirs=None, context=()) -> list[TheoremProblem]:
+    """Every problem in every given file or directory (default: the built-in base), in one run."""
+    return check(paths_or_dirs, context).problems
+
+
+# --------------------------------------------------------------------------------------------------
+# consistency
+
+def _family_contains(outer: Result, inner: Result) -> bool:
+    """Whether every network ``inner`` speaks about is one ``outer`` covers (requires only)."""
+    ti, to = inner.topology, outer.topology
+    if to not in TOPOLOGY_CLOSURE.get(ti, frozenset({ti})):
+        return False
+    ai, ao = inner.activation, outer.activation
+    if ao not in CLASS_CLOSURE.get(ai, frozenset({ai})):
+        return False
+    if inner.multiplication and not outer.multiplication:
+        return False
+    if outer.requires.get("nonlinear") and not inner.requires.get("nonlinear"):
+        return False
+    for key in ("input", "output"):
+        if key in outer.requires and inner.requires.get(key) != outer.requires[key]:
+            return False
+    return True
+
+
+def _same_conditions(a: Result, b: Result) -> bool:
+    if not a.conditions and not b.conditions:
+        return True
+    ka = {(c.lhs, c.rel, c.rhs) for c in a.canonical_conditions}
+    kb = {(c.lhs, c.rel, c.rhs) for c in b.canonical_conditions}
+    return ka == kb
+
+
+def consistency_problems(results, focus=None) -> list[TheoremProblem]:
+    """Lower bounds (scope every) and exact results that grow faster than an upper bound (scope
+    every) on the same measure for a family containing theirs, under the same conditions.
+
+    Uses ``vcbound.asymptotics.compare`` on canonical bounds. With ``focus`` (a set of paths), only
+    pairs with at least one result in those files are examined.
+    """
+    from .asymptotics import compare
+    results = list(results)
+    uppers = [r for r in results if r.direction in ("upper", "exact") and r.scope == "every"]
+    lowers = [r for r in results if (r.direction == "lower" and r.scope == "every")
+              or r.direction == "exact"]
+    problems = []
+    memo: dict = {}
+    for lo in lowers:
+        for up in uppers:
+            if lo is up or lo.measure != up.measure:
+                continue
+            if focus is not None and lo.path not in focus and up.path not in focus:
+                continue
+            if not _family_contains(up, lo) or not _same_conditions(lo, up):
+                continue
+            key = (lo.canonical_bound, up.canonical_bound)
+            if key not in memo:
+                try:
+                    memo[key] = compare(lo.canonical_bound, up.canonical_bound)
+                except Exception:            # an undecidable comparison is not a finding
+                    memo[key] = "incomparable"
+            if memo[key] != "greater":
+                continue
+            if lo.direction == "exact":
+                head = f"exact result {lo.id} (scope {lo.scope})"
+            else:
+                head = f"lower bound {lo.id} (scope every)"
+            msg = (f"{head} exceeds upper bound {up.id} on {lo.measure}: "
+                   f"{format_expr(lo.canonical_bound)} grows faster than "
+                   f"{format_expr(up.canonical_bound)} (upper bound at {up.path}:{up.line})")
+            if focus is not None and lo.path not in focus:
+                problems.append(TheoremProblem(up.path, up.line, msg))
+            else:
+                problems.append(TheoremProblem(lo.path, lo.line, msg))
+    return problems
