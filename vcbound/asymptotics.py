@@ -29,8 +29,10 @@ import sympy as sp
 
 from .errors import UsageError
 
-LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
+LOG_WEIGHT = 1e-4          # a log factor counts as an infinitesimal power
+LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
+LOGLOG = "~"               # Term.logs key prefix for log(log(x))
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,20 +105,28 @@ class Term:
     def vector(self, names, opaque_names) -> list[float]:
         p, l = dict(self.powers), dict(self.logs)
         o = {str(f): e for f, e in self.opaque}
-        return [p.get(n, 0) + LOG_WEIGHT * l.get(n, 0) for n in names] + [o.get(k, 0) for k in opaque_names]
+        return ([float(p.get(n, 0) + LOG_WEIGHT * l.get(n, 0) + LOGLOG_WEIGHT * l.get(LOGLOG + n, 0))
+                 for n in names] + [float(o.get(k, 0)) for k in opaque_names])
 
     def to_expr(self, symbols: dict):
         expr = sp.Integer(1)
         for n, a in self.powers:
             expr *= symbols[n] ** a
         for n, b in self.logs:
-            expr *= sp.log(symbols[n]) ** b
+            if n.startswith(LOGLOG):
+                expr *= sp.log(sp.log(symbols[n[1:]])) ** b
+            else:
+                expr *= sp.log(symbols[n]) ** b
         for f, e in self.opaque:
             expr *= f ** e
         return expr
 
     def exponent(self, name: str):
         return dict(self.powers).get(name, 0), dict(self.logs).get(name, 0)
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.powers and not self.logs and not self.opaque
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,7 @@ class Form:
         if self.kind == "sum":
             out = set()
             for t in self.terms:
-                out |= {n for n, _ in t.powers} | {n for n, _ in t.logs}
+                out |= {n for n, _ in t.powers} | {n.lstrip(LOGLOG) for n, _ in t.logs}
             return out
         return set().union(*(a.names() for a in self.args))
 
@@ -185,28 +195,52 @@ def _terms_of(expr) -> list[Term]:
         return [Term((), (), ((expr, 1),))]
     if isinstance(expr, sp.log):
         return _log_terms(expr)
+    if isinstance(expr, (sp.floor, sp.ceiling)):
+        # floor(x) and ceil(x) are Theta(x) once x >= 1
+        return _terms_of(expr.args[0])
     if isinstance(expr, (sp.Min, sp.Max)):
         raise _NotPolylog(expr)
     return [Term((), (), ((expr, 1),))]
 
 
 def _log_terms(expr) -> list[Term]:
-    """log of a polynomial-like positive argument is Theta(sum of log x over its symbols)."""
+    """log of a polynomial-like positive argument is Theta(sum of log x over its symbols).
+
+    Products and powers inside the log are split first (log(3^(L*h) * h) = L*h*log 3 + log h);
+    log(max(a, b)) is Theta(log a + log b); log(log(poly)) is a tiny "loglog" power.
+    """
     (arg,) = expr.args
     if arg.is_number:
         return [Term((), ())]
+    if isinstance(arg, sp.Max):
+        out = []
+        for a in arg.args:
+            out.extend(_log_terms(sp.log(a)))
+        return out
+    if isinstance(arg, sp.log):
+        inner_logs = _log_terms(arg)
+        if all(not t.powers and not t.opaque and len(t.logs) == 1 and t.logs[0][1] == 1 and t.sign > 0
+               for t in inner_logs):
+            return [Term((), ((LOGLOG + t.logs[0][0], 1),)) for t in inner_logs]
+        return [Term((), (), ((expr, 1),))]
     try:
-        inner = _prune(_terms_of(arg), Regime())
+        inner = _prune(_terms_of(sp.expand(arg)), Regime())
     except _NotPolylog:
         return [Term((), (), ((expr, 1),))]
-    if inner and all(t.sign > 0 and not t.opaque and all(a > 0 for _, a in t.powers) and not t.logs
-                     for t in inner):
-        names = sorted({n for t in inner for n, _ in t.powers})
-        if names:
-            return [Term((), ((n, 1),)) for n in names]
-    if inner and all(t.sign > 0 and not t.opaque and not t.powers for t in inner):
-        # log of a sum of logs: log log is o(log): keep as opaque, it is rare (Sakurai)
-        return [Term((), (), ((expr, 1),))]
+    ok = inner and all(t.sign > 0 and not t.opaque and all(a >= 0 for _, a in t.powers) for t in inner)
+    names = sorted({n for t in inner for n, a in t.powers if a > 0}) if ok else []
+    if names:
+        return [Term((), ((n, 1),)) for n in names]
+    if ok and all(not t.powers for t in inner) and any(t.logs for t in inner):
+        # log of a sum of logs (log(log x + log y)) is a loglog
+        return [Term((), ((LOGLOG + n.lstrip(LOGLOG), 1),)) for n in sorted({n for t in inner for n, _ in t.logs})]
+    # split products and powers inside the log (log(3^(L*h) * h) = L*h*log 3 + log h), unless
+    # that creates differences of logs, which only the whole expression can settle
+    expanded = sp.expand_log(sp.log(sp.factor_terms(arg)), force=True)
+    if expanded != expr:
+        terms = _terms_of(expanded)
+        if all(t.sign > 0 for t in terms):
+            return terms
     return [Term((), (), ((expr, 1),))]
 
 
@@ -299,14 +333,14 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     for t in terms:
         key = (t.powers, t.logs, tuple(str(f) for f in t.opaque))
         if key in seen:
-            # equal monomials: signs combine; a positive and a negative one of the same shape
-            # can cancel, so keep the term as positive only if some copy is positive
-            if t.sign > 0:
-                uniq[seen[key]] = t
+            # same shape twice: sympy already merged exact like terms, so these are asymptotic
+            # stand-ins; opposite signs could cancel, and only the whole expression can tell
+            if t.sign != uniq[seen[key]].sign:
+                raise _NotPolylog("cancellation")
             continue
         seen[key] = len(uniq)
         uniq.append(t)
-    names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n for t in uniq for n, _ in t.logs}))
+    names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}))
     opaque = tuple(sorted({str(f) for t in uniq for f, _ in t.opaque}))
     rays = _rays(names, regime, opaque)
     vecs = [t.vector(names, opaque) for t in uniq]
@@ -350,7 +384,10 @@ def dominant(expr, regime: Regime | None = None) -> Form:
     T**2*d**4*n**4 + T**2*n**8
     """
     regime = regime or Regime()
-    expr = regime.apply(sp.sympify(expr)) if not isinstance(expr, sp.Basic) else regime.apply(expr)
+    if not isinstance(expr, sp.Basic):      # numbers from our own code, never user text
+        expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)
+    # multiply out so that sympy merges like terms exactly before any term is judged negligible
+    expr = sp.expand(regime.apply(expr), log=False, power_exp=False, power_base=False)
     symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
     return _dominant(expr, regime, symbols)
 
@@ -474,12 +511,11 @@ class Growth:
     log_power: object
 
     def __str__(self) -> str:
-        p = self.power
-        s = f"{self.symbol}^{p}" if p not in (0, 1) else (self.symbol if p == 1 else "1")
-        if self.log_power:
-            lp = self.log_power
-            s += f" log^{lp}({self.symbol})" if lp != 1 else f" log({self.symbol})"
-        return s
+        p, lp = self.power, self.log_power
+        parts = [f"{self.symbol}^{p}" if p != 1 else self.symbol] if p != 0 else []
+        if lp:
+            parts.append(f"log^{lp}({self.symbol})" if lp != 1 else f"log({self.symbol})")
+        return " ".join(parts) if parts else f"1 (does not grow with {self.symbol})"
 
 
 def growth(form: Form) -> dict[str, Growth]:

@@ -72,6 +72,28 @@ CLASSES = frozenset(CLASS_CLOSURE)
 TOPOLOGIES = frozenset(TOPOLOGY_CLOSURE)
 
 
+# The family a lower-bound construction must stay within: a lower bound proved with activations of a
+# broader class (e.g. threshold and linear units mixed, "piecewise_polynomial") says nothing about
+# networks built from one narrower kind (threshold only).
+FAMILY = {
+    "threshold": "piecewise_constant", "sign": "piecewise_constant",
+    "linear": "linear", "polynomial": "polynomial",
+    "relu": "piecewise_linear", "leaky_relu": "piecewise_linear", "hardtanh": "piecewise_linear",
+    "piecewise_linear": "piecewise_linear", "piecewise_polynomial": "piecewise_polynomial",
+    "sigmoid": "sigmoidal", "tanh": "sigmoidal", "softplus": "pfaffian",
+}
+
+
+def family_of(base_classes) -> str:
+    """The smallest lattice class containing the families of all the given base classes."""
+    fams = {FAMILY[b] for b in base_classes}
+    if not fams:
+        return "linear"
+    common = frozenset.intersection(*(CLASS_CLOSURE[f] for f in fams))
+    # the minimal element of the common up-set: the one whose own closure is largest
+    return max(common, key=lambda c: (len([x for x in common if x in CLASS_CLOSURE[c]]), c))
+
+
 @dataclass(frozen=True)
 class ActivationKind:
     """An activation the language knows: its lattice class and its shape."""

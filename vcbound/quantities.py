@@ -88,6 +88,12 @@ class Quantities:
         return frozenset(out)
 
     @property
+    def family(self) -> str:
+        """The activation family lower-bound constructions must stay within (classes.FAMILY)."""
+        from .classes import family_of
+        return family_of(a.kind.base_class for a in self.hidden_activations)
+
+    @property
     def nonlinear(self) -> bool:
         return any(not a.affine for a in self.hidden_activations)
 

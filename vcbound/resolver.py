@@ -43,6 +43,7 @@ class View:
     quantities: dict
     topology: str
     classes: frozenset
+    family: str
     nonlinear: bool
     multiplicative: bool
     steps: list = field(default_factory=list)   # Step records that produced this view
@@ -77,7 +78,7 @@ class Step:
 def _views(q, base, measure: str) -> list[View]:
     """The network itself, and the views reachable through transform lemmas."""
     canon = q.canonical()
-    direct = View("network", canon, q.topology, q.classes, q.nonlinear, q.multiplicative)
+    direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative)
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
@@ -96,7 +97,7 @@ def _views(q, base, measure: str) -> list[View]:
             "Lbar": None,      # BHLM's effective depth is not defined for the unrolled net here
         })
         lemma = base.lemmas["unroll"]
-        tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.nonlinear,
+        tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), tied=True, derived=True)
         tied.steps.append(_lemma_step(
             lemma, f"unrolled over T = {T} steps: W = {canon['W']} shared parameters, "
@@ -104,7 +105,7 @@ def _views(q, base, measure: str) -> list[View]:
             unsound=bool(lemma.applicability and lemma.applicability.startswith("UNVERIFIED"))))
         untied = dict(common)
         untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
-        free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.nonlinear,
+        free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), derived=True)
         free.steps.append(_lemma_step(
             lemma, f"unrolled over T = {T} steps; the tied network is one parameter setting of the "
@@ -202,9 +203,13 @@ class Miss:
         return f"{self.result.id} [{self.result.source.key}]: " + "; ".join(self.reasons)
 
 
-def _requirement_misses(result, view: View) -> list[str]:
+def _requirement_misses(result, view: View, direction: str = "upper") -> list[str]:
     req = result.requires
     reasons = []
+    act = req.get("activation", "any")
+    if direction == "lower" and act != "any" and act in view.classes and view.family not in _closure(act):
+        reasons.append(f"its construction may use any {act.replace('_', ' ')} activations, a broader family "
+                       f"than this network's {view.family.replace('_', ' ')} one")
     topo = req.get("topology", "any")
     if not topology_in(view.topology, topo):
         reasons.append(f"needs topology {topo}; this network is {view.topology.replace('_', ' ')}")
@@ -222,7 +227,56 @@ def _requirement_misses(result, view: View) -> list[str]:
         if view.quantities.get(quantity) is None:
             reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
                            + (" (no sequence input)" if quantity == "T" else ""))
+    if not reasons:
+        failed, _open = condition_status(result, view)
+        reasons += [f"condition {c} fails for this network" for c in failed]
     return reasons
+
+
+def condition_status(result, view: View) -> tuple[list[str], list[str]]:
+    """Split a result's conditions, with the network's counts substituted, into those that fail
+    (decidably false, e.g. Sakurai's d >= 1 for a threshold net of degree 0, or an equality such
+    as L = 2 that is not an identity for this family) and those left open (shown as "holds when").
+    Conditions decidably true are dropped."""
+    failed, open_ = [], []
+    for cond, canon in zip(result.conditions, result.canonical_conditions):
+        lhs = _substitute_expr(result, cond.lhs, view)
+        rhs = _substitute_expr(result, cond.rhs, view)
+        if lhs is None or rhs is None or cond.rel in (">>", "<<"):
+            open_.append(canon.text)
+            continue
+        diff = sp.expand(lhs - rhs)
+        constants = {s for s in diff.free_symbols if s.name in result.constants}
+        if cond.rel == "=":
+            if diff == 0:
+                continue
+            if not constants:
+                failed.append(canon.text)
+                continue
+            open_.append(canon.text)
+            continue
+        if diff.free_symbols:
+            open_.append(canon.text)
+            continue
+        truth = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[cond.rel]
+        if not bool(truth):
+            failed.append(canon.text)
+    return failed, open_
+
+
+def _substitute_expr(result, expr, view: View):
+    mapping = {}
+    for s in expr.free_symbols:
+        quantity = result.symbols.get(s.name)
+        if quantity is None:
+            continue            # an unspecified constant (C): left symbolic
+        if quantity in ("m", "eps", "delta", "vc", "pdim"):
+            return None
+        value = view.quantities.get(quantity)
+        if value is None:
+            return None
+        mapping[s] = value
+    return expr.xreplace(mapping)
 
 
 def _substitute(result, view: View, inner: dict):
@@ -286,7 +340,7 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     continue   # lower bounds (constructions) do not transfer through transforms
                 if view.tied and not result.tied_weights and direction == "upper":
                     pass       # allowed, but the route is marked UNVERIFIED (see the unroll step)
-                reasons = _requirement_misses(result, view)
+                reasons = _requirement_misses(result, view, direction)
                 if reasons:
                     if view.name == "network" or best_miss is None:
                         best_miss = reasons
@@ -323,8 +377,8 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     steps.insert(len(view.steps), cls)
                 status = "derived" if (view.derived or inner_measures) else "published"
                 scope = "every" if direction == "upper" else result.scope
-                cand = Candidate(direction, result, view, exact, form, str(result.canonical_bound), scope,
-                                 status, steps, [c.text for c in result.conditions], inner_cands)
+                cand = Candidate(direction, result, view, exact, form, _canonical_text(result, view, inner_vals),
+                                 scope, status, steps, condition_status(result, view)[1], inner_cands)
                 (uppers if direction == "upper" else lowers).append(cand)
                 best_miss = None
                 if direction == "lower" or not view.derived:
@@ -333,6 +387,31 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 misses.append(Miss(result, best_miss))
     cache[key] = (uppers, lowers, misses)
     return cache[key]
+
+
+def _canonical_text(result, view: View, inner: dict) -> str:
+    """The bound in vcbound's quantities (W, U, L, T, ...), constants dropped, activation shape
+    (pieces, degree) substituted by their values; names the view when it is not the network."""
+    from .expressions import make_symbol
+    mapping = {}
+    for letter, quantity in result.symbols.items():
+        sym = _letter_symbol(result, letter)
+        value = view.quantities.get(quantity)
+        if quantity in ("pieces", "breakpoints", "degree") and value is not None:
+            mapping[sym] = value
+        elif quantity in inner:
+            mapping[sym] = make_symbol(quantity.upper() if quantity == "vc" else quantity)
+        else:
+            mapping[sym] = make_symbol(quantity)
+    for c in result.constants:
+        mapping[_letter_symbol(result, c)] = sp.Integer(1)
+    try:
+        text = _pretty(asy.dominant(result.bound.xreplace(mapping)).expr())
+    except Exception:   # noqa: BLE001 - display only; fall back to the stored form
+        text = _pretty(result.canonical_bound)
+    if view.derived:
+        text += f"  [W, U, L of the {view.name} network]" if view.name.startswith("unrolled") else f"  [{view.name}]"
+    return text
 
 
 def _class_step(result, view: View):
@@ -556,6 +635,13 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     tight = False
     if upper and lower and not upper.conditions and not lower.conditions:
         tight = asy.compare(upper.form, lower.form, regime) == "equal"
+    if upper is not None:
+        for c in uppers:
+            if c.unsound and asy.compare(c.form, upper.form, regime) == "less":
+                notes.append(f"A smaller upper bound O({_pretty(c.bound_expr)}) follows via {c.view.name} and "
+                             f"{c.result.id} if that result holds with shared (tied) weights, which is UNVERIFIED; "
+                             "it is not used as the best bound.")
+                break
     applied_ids = {c.result.id for c in uppers + lowers}
     misses = [m for m in misses if m.result.id not in applied_ids]
     if q.topology == "recurrent_gated":
@@ -625,7 +711,7 @@ def _pdim_routes(q, base, regime, views):
             qq["W"] = qq["W"] + 1
             qq["L"] = qq["L"] + 1 if qq.get("L") is not None else None
             qq["U"] = qq["U"] + 1 if qq.get("U") is not None else None
-            nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.nonlinear, v.multiplicative,
+            nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.family, v.nonlinear, v.multiplicative,
                       list(v.steps), tied=v.tied, derived=True)
             nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "
                                                "more layer (a threshold unit comparing the output with a level)",

@@ -18,6 +18,8 @@ def family_words(res, candidate=None) -> str:
     acts = sorted({str(a) for a in q.hidden_activations}) or ["linear"]
     req = candidate.result.requires.get("activation", "any") if candidate is not None else "any"
     act_words = f"{req.replace('_', '-')} activations" if req != "any" else f"{', '.join(acts)} activations"
+    if candidate is not None and candidate.result.requires.get("activation", "any") == "any":
+        act_words = "any activations"
     if candidate is not None:
         used = sorted(set(candidate.result.symbols.values()) - {"vc", "pdim", "m", "eps", "delta"})
         sizes = ", ".join(used) if used else "these sizes"
