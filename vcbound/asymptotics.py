@@ -33,6 +33,9 @@ LOG_WEIGHT = 1e-4          # a log factor counts as an infinitesimal power
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
+# symbols that tend to 0, not to infinity (accuracy and confidence of sample-complexity bounds):
+# their powers count negatively, and a log entry for them means log(1/x)
+SMALL = frozenset({"eps", "delta"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,7 +108,8 @@ class Term:
     def vector(self, names, opaque_names) -> list[float]:
         p, l = dict(self.powers), dict(self.logs)
         o = {str(f): e for f, e in self.opaque}
-        return ([float(p.get(n, 0) + LOG_WEIGHT * l.get(n, 0) + LOGLOG_WEIGHT * l.get(LOGLOG + n, 0))
+        return ([float((-1 if n in SMALL else 1) * p.get(n, 0) + LOG_WEIGHT * l.get(n, 0)
+                       + LOGLOG_WEIGHT * l.get(LOGLOG + n, 0))
                  for n in names] + [float(o.get(k, 0)) for k in opaque_names])
 
     def to_expr(self, symbols: dict):
@@ -114,9 +118,10 @@ class Term:
             expr *= symbols[n] ** a
         for n, b in self.logs:
             if n.startswith(LOGLOG):
-                expr *= sp.log(sp.log(symbols[n[1:]])) ** b
+                inner = 1 / symbols[n[1:]] if n[1:] in SMALL else symbols[n[1:]]
+                expr *= sp.log(sp.log(inner)) ** b
             else:
-                expr *= sp.log(symbols[n]) ** b
+                expr *= sp.log(1 / symbols[n] if n in SMALL else symbols[n]) ** b
         for f, e in self.opaque:
             expr *= f ** e
         return expr
@@ -227,11 +232,12 @@ def _log_terms(expr) -> list[Term]:
         inner = _prune(_terms_of(sp.expand(arg)), Regime())
     except _NotPolylog:
         return [Term((), (), ((expr, 1),))]
-    ok = inner and all(t.sign > 0 and not t.opaque and all(a >= 0 for _, a in t.powers) for t in inner)
-    names = sorted({n for t in inner for n, a in t.powers if a > 0}) if ok else []
+    ok = bool(inner) and all(t.sign > 0 and not t.opaque for t in inner)
+    monomial_logs = ok and all(all(_grows(n, a) >= 0 for n, a in t.powers) for t in inner)
+    names = sorted({n for t in inner for n, a in t.powers if _grows(n, a) > 0}) if monomial_logs else []
     if names:
         return [Term((), ((n, 1),)) for n in names]
-    if ok and all(not t.powers for t in inner) and any(t.logs for t in inner):
+    if monomial_logs and all(not t.powers for t in inner) and any(t.logs for t in inner):
         # log of a sum of logs (log(log x + log y)) is a loglog
         return [Term((), ((LOGLOG + n.lstrip(LOGLOG), 1),)) for n in sorted({n for t in inner for n, _ in t.logs})]
     # split products and powers inside the log (log(3^(L*h) * h) = L*h*log 3 + log h), unless
@@ -241,7 +247,16 @@ def _log_terms(expr) -> list[Term]:
         terms = _terms_of(expanded)
         if all(t.sign > 0 for t in terms):
             return terms
+    if ok and inner:
+        # log of a growing argument is log of its dominant terms plus O(1): print the short form
+        syms = {s.name: s for s in arg.free_symbols}
+        return [Term((), (), ((sp.log(sp.Add(*[t.to_expr(syms) for t in inner])), 1),))]
     return [Term((), (), ((expr, 1),))]
+
+
+def _grows(name: str, power) -> float:
+    """The growth exponent of name^power: negative powers of a small symbol grow."""
+    return -power if name in SMALL else power
 
 
 def _mul(a: Term, b: Term) -> Term:

@@ -49,7 +49,8 @@ class Quantities:
     units: object = 0             # U (per time step for recurrent layers)
     mults: object = 0             # M: multiplication gates in gated cells (per time step)
     depth: object = 0             # L: computation layers on the path (per time step)
-    lbar: object = 0              # BHLM effective depth
+    lbar: object = 0              # BHLM effective depth (lbar_sum / W, kept unsimplified so Lbar*W cancels)
+    lbar_sum: object = 0          # sum over layers i of the parameters in layers 1..i
     seq_len: object = None        # T
     input_dim: object = None      # D
     output_dim: object = None
@@ -155,7 +156,8 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     q.units = sp.expand(totals.units)
     q.mults = sp.expand(totals.mults)
     q.depth = sp.expand(totals.depth)
-    q.lbar = sp.simplify(totals.cum_sum / q.params) if q.params != 0 else sp.Integer(0)
+    q.lbar_sum = sp.expand(totals.cum_sum)
+    q.lbar = sp.Mul(q.lbar_sum, sp.Pow(q.params, -1)) if q.params != 0 else sp.Integer(0)
     q.output_dim = totals.state.width
     q.output_is_sequence = totals.state.sequence
     q.rows = walker.rows

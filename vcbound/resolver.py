@@ -347,8 +347,8 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     continue
                 inner_vals, inner_cands, ok = {}, [], True
                 for im in inner_measures:
-                    iu, il, _ = _candidates(q, base, im, regime, views, cache, depth + 1)
-                    pool = _best_pool(iu if direction == "upper" else il, direction, regime)
+                    iu_pool, il_pool = _settle(q, base, im, regime, views, cache)
+                    pool = iu_pool if direction == "upper" else il_pool
                     if not pool:
                         ok = False
                         best_miss = [f"needs a {'n upper' if direction == 'upper' else ' lower'} bound on "
@@ -359,6 +359,10 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 if not ok:
                     continue
                 exact = _substitute(result, view, inner_vals)
+                if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                    best_miss = ["the bound is undefined for this network (e.g. the log of 0 breakpoints "
+                                 "of a polynomial activation)"]
+                    continue
                 form = asy.dominant(exact, regime)
                 steps = list(view.steps)
                 children = []
@@ -412,6 +416,19 @@ def _canonical_text(result, view: View, inner: dict) -> str:
     if view.derived:
         text += f"  [W, U, L of the {view.name} network]" if view.name.startswith("unrolled") else f"  [{view.name}]"
     return text
+
+
+def _settle(q, base, measure, regime, views, cache) -> tuple[list, list]:
+    """The best upper and lower pools of an inner measure (for bridges), with the same
+    conflict filtering as the top-level answer."""
+    key = ("settled", measure)
+    if key not in cache:
+        cache[key] = ([], [])          # guards against cyclic bridges
+        uppers, lowers, _misses = _candidates(q, base, measure, regime, views, cache)
+        upper_pool = _best_pool(uppers, "upper", regime)
+        _conflicts, lower_pool = _check_conflicts(upper_pool, _best_pool(lowers, "lower", regime), regime, [])
+        cache[key] = (upper_pool, lower_pool)
+    return cache[key]
 
 
 def _class_step(result, view: View):
@@ -711,6 +728,9 @@ def _pdim_routes(q, base, regime, views):
             qq["W"] = qq["W"] + 1
             qq["L"] = qq["L"] + 1 if qq.get("L") is not None else None
             qq["U"] = qq["U"] + 1 if qq.get("U") is not None else None
+            if v.name == "network":
+                # one more layer holding the one extra parameter: the cumulative sum grows by W + 1
+                qq["Lbar"] = sp.Mul(q.lbar_sum + qq["W"], sp.Pow(qq["W"], -1))
             nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.family, v.nonlinear, v.multiplicative,
                       list(v.steps), tied=v.tied, derived=True)
             nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "

@@ -22,8 +22,7 @@ def family_words(res, candidate=None) -> str:
         act_words = "any activations"
     if candidate is not None:
         used = sorted(set(candidate.result.symbols.values()) - {"vc", "pdim", "m", "eps", "delta"})
-        sizes = ", ".join(used) if used else "these sizes"
-        return f"some {topo} with {act_words} and the same {sizes}"
+        return f"some {topo} with {act_words}" + (f" and the same {', '.join(used)}" if used else "")
     return f"{topo} with {act_words}"
 
 
@@ -31,7 +30,10 @@ def scope_sentence(bound, res) -> str:
     if bound.direction == "upper":
         return "holds for every network meeting the theorem's hypotheses, including this one"
     if bound.scope == "exists":
-        fam = family_words(res, bound.candidates[0])
+        lead = bound.candidates[0]
+        while lead.inner and lead.result.requires.get("activation", "any") == "any":
+            lead = lead.inner[0]      # a bridge: the family is that of the inner lower bound
+        fam = family_words(res, lead)
         return (f"existence: {fam} attains this order; "
                 "this is not a claim that the network above does")
     return "holds for every network of this family, including this one"
