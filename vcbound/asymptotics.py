@@ -184,7 +184,11 @@ def _terms_of(expr) -> list[Term]:
     if isinstance(expr, sp.Mul):
         acc = [Term((), ())]
         for factor in expr.args:
+            # Theta(a) * Theta(b) = Theta(a*b): reduce each factor first, so that stand-ins such as
+            # floor(x) ~ x never meet their own negative terms across factors
             fterms = _terms_of(factor)
+            if len(fterms) > 1:
+                fterms = _prune(fterms, Regime())
             acc = [_mul(a, b) for a in acc for b in fterms]
         return acc
     if isinstance(expr, sp.Pow):
@@ -228,10 +232,19 @@ def _log_terms(expr) -> list[Term]:
                for t in inner_logs):
             return [Term((), ((LOGLOG + t.logs[0][0], 1),)) for t in inner_logs]
         return [Term((), (), ((expr, 1),))]
+    if isinstance(arg, sp.Add) and all(_positive_coeff(a) for a in arg.args) \
+            and all(a.is_number or _growing_monomial(a) for a in arg.args):
+        # log(a + b) = Theta(log a + log b) for positive, non-decaying a, b: take every term's log
+        out = []
+        for a in arg.args:
+            if not a.is_number:
+                out.extend(_log_terms(sp.log(a)))
+        if out and all(t.sign > 0 for t in out):
+            return out
     try:
         inner = _prune(_terms_of(sp.expand(arg)), Regime())
     except _NotPolylog:
-        return [Term((), (), ((expr, 1),))]
+        inner = []
     ok = bool(inner) and all(t.sign > 0 and not t.opaque for t in inner)
     monomial_logs = ok and all(all(_grows(n, a) >= 0 for n, a in t.powers) for t in inner)
     names = sorted({n for t in inner for n, a in t.powers if _grows(n, a) > 0}) if monomial_logs else []
@@ -244,14 +257,42 @@ def _log_terms(expr) -> list[Term]:
     # that creates differences of logs, which only the whole expression can settle
     expanded = sp.expand_log(sp.log(sp.factor_terms(arg)), force=True)
     if expanded != expr:
-        terms = _terms_of(expanded)
-        if all(t.sign > 0 for t in terms):
+        terms = [t for t in _terms_of(expanded) if not t.is_constant]
+        if terms and all(t.sign > 0 for t in terms):
             return terms
     if ok and inner:
         # log of a growing argument is log of its dominant terms plus O(1): print the short form
         syms = {s.name: s for s in arg.free_symbols}
         return [Term((), (), ((sp.log(sp.Add(*[t.to_expr(syms) for t in inner])), 1),))]
     return [Term((), (), ((expr, 1),))]
+
+
+def _growing_monomial(term) -> bool:
+    """A product of non-negative powers of symbols, logs, and exponentials c^x (c > 1): it never
+    decays, so its log is a sum of non-negative log terms."""
+    try:
+        parts = _terms_of(term)
+    except _NotPolylog:
+        return False
+    if len(parts) != 1 or parts[0].sign < 0:
+        return False
+    t = parts[0]
+    if any(_grows(n, a) < 0 for n, a in t.powers):
+        return False
+    for f, e in t.opaque:
+        if e < 0:
+            return False
+        if isinstance(f, sp.Pow) and f.args[0].is_number and f.args[0] > 1 and not f.args[1].is_number:
+            continue
+        if isinstance(f, sp.log):
+            continue
+        return False
+    return True
+
+
+def _positive_coeff(term) -> bool:
+    coeff, _rest = term.as_coeff_Mul()
+    return bool(coeff.is_positive)
 
 
 def _grows(name: str, power) -> float:

@@ -207,7 +207,8 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
     req = result.requires
     reasons = []
     act = req.get("activation", "any")
-    if direction == "lower" and act != "any" and act in view.classes and view.family not in _closure(act):
+    if (direction == "lower" and act != "any" and act in view.classes and not req.get("fixed_activation")
+            and view.family not in _closure(act)):
         reasons.append(f"its construction may use any {act.replace('_', ' ')} activations, a broader family "
                        f"than this network's {view.family.replace('_', ' ')} one")
     topo = req.get("topology", "any")
@@ -217,6 +218,9 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
     if act != "any" and act not in view.classes:
         have = ", ".join(sorted(c for c in view.classes if c != "any")) or "mixed activations"
         reasons.append(f"needs every activation in {act}; this network's activations are in {have}")
+    excl = req.get("excludes")
+    if excl and excl in view.classes:
+        reasons.append(f"does not cover networks whose activations are all {excl.replace('_', ' ')}")
     if view.multiplicative and not req.get("multiplication", False):
         reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
     if req.get("nonlinear") and not view.nonlinear:
@@ -650,7 +654,7 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     conflicts, lower_pool = _check_conflicts(upper_pool, lower_pool, regime, notes)
     lower = _as_bound("lower", lower_pool, regime)
     tight = False
-    if upper and lower and not upper.conditions and not lower.conditions:
+    if upper and lower and not _blocking_conditions(upper) and not _blocking_conditions(lower):
         tight = asy.compare(upper.form, lower.form, regime) == "equal"
     if upper is not None:
         for c in uppers:
@@ -679,6 +683,34 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if lower:
         res.growth_lower = asy.growth(lower.form)
     return res
+
+
+def _blocking_conditions(bound) -> list[str]:
+    """Conditions that stop a Theta claim: all but those of the form ``size >= constant`` /
+    ``size > constant``, which hold for all large sizes (they are still printed as "holds when")."""
+    out = []
+    for c in bound.conditions:
+        lhs, rel, rhs = _split_condition(c)
+        if rel in (">", ">=") and _is_number(rhs) and lhs.isidentifier():
+            continue
+        out.append(c)
+    return out
+
+
+def _split_condition(text: str):
+    for rel in (">=", "<=", ">>", "<<", ">", "<", "="):
+        if f" {rel} " in text:
+            lhs, rhs = text.split(f" {rel} ", 1)
+            return lhs.strip(), rel, rhs.strip()
+    return text, "", ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _as_bound(direction, pool, regime) -> Bound | None:

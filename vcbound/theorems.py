@@ -55,12 +55,14 @@ DIRECTIONS = ("upper", "lower", "exact")
 SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
 VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
-TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout")
+TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim")
 REQUIRES = {
     "topology": tuple(sorted(TOPOLOGIES)),
     "activation": tuple(sorted(CLASSES)),
     "nonlinear": (True, False),
     "multiplication": (True, False),
+    "fixed_activation": (True, False),
+    "excludes": tuple(sorted(CLASSES)),
     "input": ("real", "boolean"),
     "output": ("binary", "real"),
 }

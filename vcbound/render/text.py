@@ -23,7 +23,13 @@ def resolution_text(res, explain: bool = False) -> str:
     if res.no_result:
         lines.append("no result: no theorem in the base applies to this network for this measure.")
     if res.upper is not None and res.lower is not None and res.tight:
-        lines.append(f"tight  Θ({unicode_expr(res.upper.expr)})")
+        conds = res.upper.conditions + [c for c in res.lower.conditions if c not in res.upper.conditions]
+        when = f" when {', '.join(conds)}" if conds else ""
+        if res.lower.scope == "exists":
+            lines.append(f"tight  Θ({unicode_expr(res.upper.expr)}) for the family{when}: the largest "
+                         f"{MEASURE_NAMES[res.measure]} of a network of this family is of this order")
+        else:
+            lines.append(f"tight  Θ({unicode_expr(res.upper.expr)}){when}")
     for bound in (res.upper, res.lower):
         if bound is None:
             continue
@@ -42,9 +48,12 @@ def resolution_text(res, explain: bool = False) -> str:
     if res.no_result or explain:
         if res.misses:
             lines.append("")
-            lines.append("nearest misses:" if res.no_result else "results that did not apply:")
-            for m in res.misses[: (8 if res.no_result else None)]:
+            lines.append("nearest misses:" if res.no_result else "nearest results that did not apply:")
+            shown = sorted(res.misses, key=lambda m: len(m.reasons))[:10]
+            for m in shown:
                 lines.append("  - " + str(m))
+            if len(res.misses) > len(shown):
+                lines.append(f"  (+{len(res.misses) - len(shown)} more; vcbound theorems list shows them all)")
     if res.notes:
         lines.append("")
         lines.extend("note: " + n for n in res.notes)

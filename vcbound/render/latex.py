@@ -1,0 +1,439 @@
+"""LaTeX rendering of ``Resolution`` objects (``vcbound bound|explain --format latex``).
+
+In: ``Resolution`` objects. Out: a LaTeX snippet (needs ``amsmath`` and ``natbib``), a complete
+document (``standalone=True``: article + natbib + amsmath + amssymb, the cited BibTeX entries written
+by ``filecontents*`` so that one ``.tex`` file compiles with pdflatex + bibtex), and, for Jupyter's
+``_repr_latex_``, a single KaTeX-safe ``$$\\begin{aligned}...\\end{aligned}$$`` block.
+
+Bounds are typeset with ``sympy.latex`` on the resolver's expressions (trusted sympy objects, in the
+user's own symbols) inside ``\\mathcal{O}``, ``\\Omega`` or ``\\Theta``. The scope of each bound is
+the sentence of ``render.words`` (an existence lower bound never claims the user's network attains
+it). Every step of a derivation cites its source with ``\\citet``/``\\citep`` and its locator, or
+says "by definition". All other text goes through ``latex_escape``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .refs import Citer, bound_flags, locator_for, sources_for
+from .words import scope_sentence
+
+OPERATOR = {"upper": r"\mathcal{O}", "lower": r"\Omega", "tight": r"\Theta"}
+DIRECTION_WORD = {"upper": "Upper bound", "lower": "Lower bound"}
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
+    "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "{''}",
+}
+# Unicode that pdflatex (utf8, OT1) cannot typeset by itself
+_UNICODE = {
+    "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "≈": r"$\approx$", "≫": r"$\gg$", "≪": r"$\ll$",
+    "→": r"$\to$", "←": r"$\leftarrow$", "⇒": r"$\Rightarrow$", "↦": r"$\mapsto$", "∞": r"$\infty$",
+    "×": r"$\times$", "·": r"$\cdot$", "−": "-", "±": r"$\pm$", "∈": r"$\in$", "⊂": r"$\subset$",
+    "⊆": r"$\subseteq$", "√": r"$\surd$", "∑": r"$\sum$", "∏": r"$\prod$",
+    "Θ": r"$\Theta$", "Ω": r"$\Omega$", "σ": r"$\sigma$", "ε": r"$\varepsilon$", "δ": r"$\delta$",
+    "λ": r"$\lambda$", "π": r"$\pi$", "Π": r"$\Pi$", "α": r"$\alpha$", "β": r"$\beta$",
+    "γ": r"$\gamma$", "μ": r"$\mu$", "τ": r"$\tau$", "φ": r"$\varphi$", "ψ": r"$\psi$",
+    "…": r"\ldots{}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
+    "\u00a0": "~", "ᐟ": "/",
+}
+_SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-"))
+
+
+def latex_escape(text) -> str:
+    """Text safe for LaTeX text mode (pdflatex, OT1 or T1): specials escaped, common Unicode mapped.
+
+    >>> latex_escape("koiran_sontag_1998 & 50% -- {x} <= y")
+    'koiran\\\\_sontag\\\\_1998 \\\\& 50\\\\% -{}- \\\\{x\\\\} \\\\textless{}= y'
+    """
+    out = []
+    text = str(text)
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _SPECIAL:
+            out.append(_SPECIAL[ch])
+        elif ch == "-" and text.startswith("--", i):
+            out.append("-{}")            # no en/em-dash ligature: '--assume' stays two hyphens
+        elif ch in _SUPERSCRIPT:
+            j = i
+            while j < len(text) and text[j] in _SUPERSCRIPT:
+                j += 1
+            out.append(r"\textsuperscript{" + "".join(_SUPERSCRIPT[c] for c in text[i:j]) + "}")
+            i = j
+            continue
+        elif ch in _UNICODE:
+            out.append(_UNICODE[ch])
+        elif ch == "\t" or ch == "\r":
+            out.append(" ")
+        elif ord(ch) < 32 and ch != "\n":
+            out.append(" ")
+        elif ord(ch) > 127 and not (0xA0 < ord(ch) <= 0xFF):
+            plain = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            if plain and plain.isascii():
+                out.append(latex_escape(plain))
+            else:
+                out.append(f"[U+{ord(ch):04X}]")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def prose(text) -> str:
+    """Escaped text in which the resolver's inline expressions (``8*L*n**2``) read as math:
+    ``**k`` becomes a superscript and ``*`` a centred dot."""
+    text = str(text)
+    text = re.sub(r"\*\*\((-?\d+(?:/\d+)?)\)", lambda m: "\x00" + m.group(1) + "\x01", text)
+    text = re.sub(r"\*\*(\d+)", lambda m: "\x00" + m.group(1) + "\x01", text)
+    text = text.replace("**", "^")
+    text = re.sub(r"(?<=\w)\*(?=[\w(])|(?<=\))\*(?=[\w(])", "\x02", text)
+    out = latex_escape(text)
+    return out.replace("\x00", r"\textsuperscript{").replace("\x01", "}").replace("\x02", r"$\cdot$")
+
+
+def _texttt(text) -> str:
+    return r"\texttt{" + latex_escape(" ".join(str(text).split())) + "}"
+
+
+# --------------------------------------------------------------------------------------------
+# math
+# --------------------------------------------------------------------------------------------
+def math(expr, multiline: bool = True) -> str:
+    """``sympy.latex`` of a bound; a top-level min/max of long arguments is set as an aligned
+    brace (one argument per line) when ``multiline``."""
+    import sympy as sp
+    if isinstance(expr, (sp.Min, sp.Max)) and multiline:
+        args = [sp.latex(a) for a in expr.args]
+        if sum(len(a) for a in args) > 60:
+            name = r"\min" if isinstance(expr, sp.Min) else r"\max"
+            body = r",\\ &".join(args)
+            return name + r"\left\{\begin{aligned}&" + body + r"\end{aligned}\right\}"
+    return sp.latex(expr)
+
+
+def bound_math(direction: str, expr, multiline: bool = True) -> str:
+    """``\\mathcal{O}\\left(...\\right)`` and its Omega/Theta siblings (math mode, no dollars)."""
+    return OPERATOR[direction] + r"\left(" + math(expr, multiline) + r"\right)"
+
+
+def _condition_math(text: str) -> str:
+    """A condition such as ``L >= 3`` as math, parsed by the project's grammar (never eval)."""
+    try:
+        import sympy as sp
+        from ..expressions import parse_condition
+        c = parse_condition(text)
+        rel = {"<": "<", "<=": r"\le", ">": ">", ">=": r"\ge", "=": "=", ">>": r"\gg", "<<": r"\ll"}[c.rel]
+        return f"${sp.latex(c.lhs)} {rel} {sp.latex(c.rhs)}$"
+    except Exception:   # noqa: BLE001 - display only: fall back to the text as written
+        return _texttt(text)
+
+
+def _measure_name(res) -> str:
+    from ..resolver import MEASURE_NAMES
+    return MEASURE_NAMES.get(res.measure, res.measure)
+
+
+def _regime(res) -> str:
+    regime = res.regime
+    if not regime:
+        return r"all sizes $\to\infty$ jointly"
+    parts = [f"${b} \\gg {s}$" for b, s in regime.dominates]
+    import sympy as sp
+    parts += [f"${n} = {sp.latex(v)}$" for n, v in regime.substitutions]
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# bound (snippet)
+# --------------------------------------------------------------------------------------------
+def resolution_latex(res, citer: Citer | None = None, explain: bool = False) -> str:
+    """The LaTeX body for one resolution: the bounds, their scope and citations; with
+    ``explain`` also the derivation of every route (winners and losers)."""
+    import sympy as sp
+    citer = citer or Citer(sources_for([res]))
+    q = res.quantities
+    lines = [f"% vcbound: {_measure_name(res)} of " + " ".join(res.arch.text.split())]
+    lines.append(r"\paragraph{" + latex_escape(_measure_name(res).capitalize()) + ".}")
+    lines.append(r"Architecture: " + _texttt(res.arch.text) + ".")
+    size = f"$W = {sp.latex(q.params)}$ parameters ({latex_escape(q.convention)} convention)"
+    if q.seq_len is not None:
+        size += f" and input sequences of length $T = {sp.latex(q.seq_len)}$" if str(q.seq_len) != "T" \
+            else " and input sequences of length $T$"
+    lines.append(f"The network has {size}; regime: {_regime(res)}.")
+    lines.append("")
+    if res.no_result:
+        lines.append(_no_result(res, citer))
+    else:
+        if res.tight and res.upper is not None:
+            lines.append(r"The order is tight: \[ " + bound_math("tight", res.upper.expr) + r" \]")
+        lines.append(r"\begin{itemize}")
+        for bound in (res.upper, res.lower):
+            if bound is not None:
+                lines.append(_bound_item(bound, res, citer))
+        if res.upper is None:
+            lines.append(r"  \item \emph{Upper bound:} none; no upper bound in the theorem base applies.")
+        if res.lower is None:
+            lines.append(r"  \item \emph{Lower bound:} none; no lower bound in the theorem base applies.")
+        lines.append(r"\end{itemize}")
+        if res.upper is not None and res.lower is not None and not res.tight:
+            lines.append("The bounds are not tight: they differ in this regime.")
+    for c in res.conflicts:
+        lines.append(r"\textbf{Conflict:} " + prose(str(c)) + ".")
+    for note in res.notes:
+        lines.append("")
+        lines.append(r"\emph{Note.} " + prose(note))
+    if explain:
+        lines.append("")
+        lines.append(derivation_latex(res, citer))
+    return "\n".join(lines)
+
+
+def _bound_item(bound, res, citer: Citer) -> str:
+    cite = citer.cite(bound.citations)
+    scope = prose(scope_sentence(bound, res))
+    out = (f"  \\item \\emph{{{DIRECTION_WORD[bound.direction]}:}} "
+           f"$\\displaystyle {bound_math(bound.direction, bound.expr)}$.\n"
+           f"    {scope[0].upper() + scope[1:]}" + (f" {cite}" if cite else " (by definition)") + ".")
+    if bound.conditions:
+        out += " It holds when " + ", ".join(_condition_math(c) for c in bound.conditions) + "."
+    out += " (" + latex_escape("; ".join(bound_flags(bound))) + ".)"
+    return out
+
+
+def _no_result(res, citer: Citer, limit: int = 8) -> str:
+    out = [f"No theorem in the base gives a bound on the {latex_escape(_measure_name(res))} of this "
+           "network (no result)."]
+    if res.misses:
+        out.append("The nearest misses:")
+        out.append(r"\begin{itemize}")
+        for m in res.misses[:limit]:
+            out.append("  " + _miss_item(m, citer))
+        out.append(r"\end{itemize}")
+    return "\n".join(out)
+
+
+def _miss_item(m, citer: Citer) -> str:
+    cite = citer.cite(m.result.source.key)
+    return (r"\item " + _texttt(m.result.id) + (f" {cite}" if cite else "") + ": "
+            + prose("; ".join(m.reasons)) + ".")
+
+
+# --------------------------------------------------------------------------------------------
+# explain (derivation)
+# --------------------------------------------------------------------------------------------
+_MAX_DEPTH = 4          # LaTeX allows four nested lists; deeper steps are flattened into the last
+
+
+def derivation_latex(res, citer: Citer) -> str:
+    """Every route as an enumerated list of steps; every step cites its source and locator or
+    says "by definition". Winners come first in each direction."""
+    out = [r"\paragraph{Derivation.}"]
+    any_routes = False
+    for direction, cands, best in (("upper", res.uppers, res.upper), ("lower", res.lowers, res.lower)):
+        if not cands:
+            continue
+        any_routes = True
+        winners = {id(c) for c in best.candidates} if best else set()
+        ordered = sorted(cands, key=lambda c: id(c) not in winners)
+        out.append(f"{DIRECTION_WORD[direction]}s (every route; the best first):")
+        out.append(r"\begin{enumerate}")
+        for c in ordered:
+            mark = "best route" if id(c) in winners else "a route that lost"
+            flags = ", a step's applicability UNVERIFIED" if c.unsound else ""
+            out.append(f"  \\item \\textbf{{{latex_escape(mark.capitalize())}}}: "
+                       f"${bound_math(direction, c.bound_expr)}$ via the {latex_escape(c.view.name)} "
+                       f"network ({latex_escape(c.status)}{latex_escape(flags)}).")
+            out.extend(_steps_latex(c, citer, depth=2, indent="    "))
+        out.append(r"\end{enumerate}")
+    if not any_routes:
+        out.append("No route applies.")
+    if res.misses:
+        title = "Results that did not apply" if not res.no_result else "All results that did not apply"
+        out.append(f"{title}:")
+        out.append(r"\begin{itemize}")
+        out.extend("  " + _miss_item(m, citer) for m in res.misses)
+        out.append(r"\end{itemize}")
+    return "\n".join(out)
+
+
+def _results_by_id(cand) -> dict:
+    out = {}
+    for ic in getattr(cand, "inner", ()) or ():
+        out.setdefault(ic.result.id, ic)
+    return out
+
+
+def _steps_latex(cand, citer: Citer, depth: int, indent: str) -> list[str]:
+    if not cand.steps:
+        return []
+    out = [indent + r"\begin{enumerate}"]
+    for s in cand.steps:
+        out.extend(_step_latex(s, cand, citer, depth, indent + "  "))
+    out.append(indent + r"\end{enumerate}")
+    return out
+
+
+def _step_latex(step, cand, citer: Citer, depth: int, indent: str) -> list[str]:
+    """One step (and its children) as ``\\item``s; nested lists stop at LaTeX's depth limit."""
+    text, detail = _step_words(step, cand)
+    where = _step_citation(step, citer)
+    line = f"{indent}\\item {_texttt(step.id)}: {text} ({where}; {latex_escape(step.verification)}-level)"
+    if step.unverified and step.citation:
+        line += " [locator UNVERIFIED]"
+    line += "."
+    if detail:
+        line += " With " + detail + "."
+    out = [line]
+    if step.children:
+        if depth < _MAX_DEPTH:
+            out.append(indent + r"  \begin{enumerate}")
+            for child in step.children:
+                out.extend(_step_latex(child, _child_cand(step, cand), citer, depth + 1, indent + "    "))
+            out.append(indent + r"  \end{enumerate}")
+        else:
+            for child in step.children:
+                out.extend(_step_latex(child, _child_cand(step, cand), citer, depth, indent))
+    return out
+
+
+def _child_cand(step, cand):
+    """The candidate the children of ``step`` belong to: a bridge step's children are the steps
+    of the inner candidate it names; any other step's children stay with the same candidate."""
+    if cand is not None and step.kind == "bridge":
+        return _results_by_id(cand).get(step.id)
+    return cand
+
+
+def _step_citation(step, citer: Citer) -> str:
+    if step.citation and citer.citable(step.citation):
+        return citer.cite(step.citation, locator=locator_for(step))
+    return "by definition"
+
+
+def _step_words(step, cand) -> tuple[str, str]:
+    """(what the step says, the substitution made) in LaTeX. A result step of a known candidate
+    is typeset from its ``Result`` (bound and conditions as math, substitutions with the view's
+    counts); any other step uses the resolver's own words."""
+    result = getattr(cand, "result", None) if cand is not None else None
+    if step.kind == "result" and result is not None and result.id == step.id:
+        return _result_words(step, cand)
+    if step.kind == "bridge" and cand is not None:
+        inner = _results_by_id(cand).get(step.id)
+        if inner is not None:
+            from ..resolver import MEASURE_NAMES
+            rel = r"\le" if inner.direction == "upper" else r"\ge"
+            return (f"the {latex_escape(MEASURE_NAMES.get(inner.result.measure, inner.result.measure))} is "
+                    f"${rel} {math(inner.bound_expr, multiline=False)}$ ({latex_escape(inner.status)})", "")
+    return prose(step.text), (prose(step.detail) if step.detail else "")
+
+
+def _result_words(step, cand) -> tuple[str, str]:
+    import sympy as sp
+    result = cand.result
+    word = {"upper": "upper bound", "lower": "lower bound", "exact": "exact value"}.get(result.direction,
+                                                                                      result.direction)
+    text = f"{word} ${sp.latex(result.bound)}$"
+    if result.conditions:
+        text += " when " + ", ".join(_condition_math(c.text) for c in result.conditions)
+    if step.unsound:
+        text += " (applied to shared weights: UNVERIFIED)"
+    subs = []
+    for letter, quantity in result.symbols.items():
+        value = cand.view.quantities.get(quantity) if quantity in cand.view.quantities else None
+        lhs = sp.latex(sp.Symbol(letter))
+        q_name = {"Lbar": r"\bar{L}", "eps": r"\varepsilon", "delta": r"\delta", "vc": r"\mathrm{VC}",
+                  "pdim": r"\mathrm{Pdim}", "pieces": r"\mathrm{pieces}", "breakpoints": r"\mathrm{breakpoints}",
+                  "degree": r"\mathrm{degree}"}.get(quantity, quantity)
+        if value is not None and str(value) != quantity:
+            subs.append(f"${lhs} \\mapsto {q_name} = {sp.latex(value)}$")
+        else:
+            subs.append(f"${lhs} \\mapsto {q_name}$")
+    return text, ", ".join(subs)
+
+
+# --------------------------------------------------------------------------------------------
+# documents
+# --------------------------------------------------------------------------------------------
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage{amsmath}
+\usepackage{amssymb}
+\usepackage[round]{natbib}
+\setlength{\emergencystretch}{3em}
+"""
+
+
+def resolutions_latex(resolutions, explain: bool = False, standalone: bool = False) -> str:
+    """LaTeX for ``vcbound bound|explain --format latex`` (one section per measure).
+
+    A snippet by default (needs ``amsmath`` and ``natbib``; the entries come from
+    ``--format bibtex``); with ``standalone`` a complete document that carries its bibliography.
+    """
+    text, citer = _render(resolutions, explain)
+    if not standalone:
+        head = ("% generated by vcbound; needs \\usepackage{amsmath,amssymb} and \\usepackage{natbib}\n"
+                + ("% BibTeX entries for the keys cited here: the same command with --format bibtex\n"
+                   if citer.keys else ""))
+        return head + text
+    parts = []
+    if citer.keys:
+        parts.append("\\begin{filecontents*}[overwrite]{\\jobname.bib}\n" + citer.bibtex()
+                     + "\n\\end{filecontents*}")
+    parts.append(PREAMBLE.rstrip())
+    parts.append("\\begin{document}\n" + text)
+    if citer.keys:
+        parts.append("\\bibliographystyle{plainnat}\n\\bibliography{\\jobname}")
+    parts.append("\\end{document}")
+    return "\n".join(parts) + "\n"
+
+
+def _render(resolutions, explain: bool) -> tuple[str, Citer]:
+    citer = Citer(sources_for(resolutions))
+    body = "\n\n".join(resolution_latex(r, citer, explain=explain) for r in resolutions)
+    return body, citer
+
+
+def cited_keys(resolutions, explain: bool = False) -> list[str]:
+    """The BibTeX keys the LaTeX output cites, in order of first citation."""
+    return _render(resolutions, explain)[1].keys
+
+
+# --------------------------------------------------------------------------------------------
+# Jupyter: one KaTeX/MathJax-safe math block
+# --------------------------------------------------------------------------------------------
+def resolution_latex_math(res) -> str:
+    """``Resolution._repr_latex_``: one ``$$\\begin{aligned}...\\end{aligned}$$`` block with no
+    natbib commands (citations are ``\\text{[key]}``), so KaTeX and MathJax render it."""
+    name = _measure_name(res)
+    rows = []
+    if res.no_result:
+        rows.append(r"&\text{" + _katex_plain(f"{name}: no result (no theorem in the base applies)") + "}")
+    if res.tight and res.upper is not None:
+        rows.append(r"\text{" + _katex_plain(name) + r", tight:}\quad & "
+                    + bound_math("tight", res.upper.expr, multiline=False))
+    for bound in (res.upper, res.lower):
+        if bound is None:
+            continue
+        label = f"{name}, {bound.direction}" + (" (exists)" if bound.scope == "exists" else "")
+        keys = ", ".join(bound.citations) or "by definition"
+        rows.append(r"\text{" + _katex_plain(label) + r":}\quad & "
+                    + bound_math(bound.direction, bound.expr, multiline=False)
+                    + r" && \text{[" + _katex_plain(keys) + r"]}")
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
+
+
+def _katex_plain(text) -> str:
+    """Text for ``\\text{...}`` in KaTeX and MathJax: only letters, digits, spaces and a few marks
+    pass; TeX specials are escaped with the forms both understand."""
+    out = []
+    for ch in str(text):
+        if ch.isalnum() and ch.isascii() or ch in " ,.;:()[]-+=/'!?*":
+            out.append(ch)
+        elif ch in "_#$%&{}":
+            out.append("\\" + ch)
+        else:
+            out.append(" ")
+    return "".join(out)
