@@ -82,36 +82,57 @@ def latex_escape(text) -> str:
     return "".join(out)
 
 
+_INLINE_MATH = re.compile(r"(?:\*\*|\^)\((-?\d+(?:/\d+)?)\)|(?:\*\*|\^)(\d+)|(?<=[\w)])\*(?=[\w(])")
+
+
 def prose(text) -> str:
-    """Escaped text in which the resolver's inline expressions (``8*L*n**2``) read as math:
-    ``**k`` becomes a superscript and ``*`` a centred dot."""
+    """Escaped text in which the resolver's inline expressions (``8*L*n**2``, ``T^2*d``) read as
+    math: a power becomes a superscript and ``*`` a centred dot."""
     text = str(text)
-    text = re.sub(r"\*\*\((-?\d+(?:/\d+)?)\)", lambda m: "\x00" + m.group(1) + "\x01", text)
-    text = re.sub(r"\*\*(\d+)", lambda m: "\x00" + m.group(1) + "\x01", text)
-    text = text.replace("**", "^")
-    text = re.sub(r"(?<=\w)\*(?=[\w(])|(?<=\))\*(?=[\w(])", "\x02", text)
-    out = latex_escape(text)
-    return out.replace("\x00", r"\textsuperscript{").replace("\x01", "}").replace("\x02", r"$\cdot$")
+    out, pos = [], 0
+    for m in _INLINE_MATH.finditer(text):
+        out.append(latex_escape(text[pos:m.start()]))
+        power = m.group(1) or m.group(2)
+        out.append(r"\textsuperscript{" + power + "}" if power else r"$\cdot$")
+        pos = m.end()
+    out.append(latex_escape(text[pos:]))
+    return "".join(out)
 
 
 def _texttt(text) -> str:
-    return r"\texttt{" + latex_escape(" ".join(str(text).split())) + "}"
+    """Typewriter text: < > | stay literal (the typewriter font has them in OT1 and T1)."""
+    s = latex_escape(" ".join(str(text).split()))
+    s = s.replace(r"\textless{}", "<").replace(r"\textgreater{}", ">").replace(r"\textbar{}", "|")
+    return r"\texttt{" + s + "}"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 # --------------------------------------------------------------------------------------------
 # math
 # --------------------------------------------------------------------------------------------
+_SYMBOL_NAMES = {"eps": r"\varepsilon", "Lbar": r"\bar{L}"}
+
+
+def _latex(expr) -> str:
+    import sympy as sp
+    names = {s: _SYMBOL_NAMES[s.name] for s in getattr(expr, "free_symbols", ()) if s.name in _SYMBOL_NAMES}
+    return sp.latex(expr, symbol_names=names) if names else sp.latex(expr)
+
+
 def math(expr, multiline: bool = True) -> str:
     """``sympy.latex`` of a bound; a top-level min/max of long arguments is set as an aligned
     brace (one argument per line) when ``multiline``."""
     import sympy as sp
     if isinstance(expr, (sp.Min, sp.Max)) and multiline:
-        args = [sp.latex(a) for a in expr.args]
+        args = [_latex(a) for a in expr.args]
         if sum(len(a) for a in args) > 60:
             name = r"\min" if isinstance(expr, sp.Min) else r"\max"
             body = r",\\ &".join(args)
             return name + r"\left\{\begin{aligned}&" + body + r"\end{aligned}\right\}"
-    return sp.latex(expr)
+    return _latex(expr)
 
 
 def bound_math(direction: str, expr, multiline: bool = True) -> str:
@@ -126,7 +147,7 @@ def _condition_math(text: str) -> str:
         from ..expressions import parse_condition
         c = parse_condition(text)
         rel = {"<": "<", "<=": r"\le", ">": ">", ">=": r"\ge", "=": "=", ">>": r"\gg", "<<": r"\ll"}[c.rel]
-        return f"${sp.latex(c.lhs)} {rel} {sp.latex(c.rhs)}$"
+        return f"${_latex(c.lhs)} {rel} {_latex(c.rhs)}$"
     except Exception:   # noqa: BLE001 - display only: fall back to the text as written
         return _texttt(text)
 
@@ -142,7 +163,7 @@ def _regime(res) -> str:
         return r"all sizes $\to\infty$ jointly"
     parts = [f"${b} \\gg {s}$" for b, s in regime.dominates]
     import sympy as sp
-    parts += [f"${n} = {sp.latex(v)}$" for n, v in regime.substitutions]
+    parts += [f"${n} = {_latex(v)}$" for n, v in regime.substitutions]
     return ", ".join(parts)
 
 
@@ -156,11 +177,11 @@ def resolution_latex(res, citer: Citer | None = None, explain: bool = False) -> 
     citer = citer or Citer(sources_for([res]))
     q = res.quantities
     lines = [f"% vcbound: {_measure_name(res)} of " + " ".join(res.arch.text.split())]
-    lines.append(r"\paragraph{" + latex_escape(_measure_name(res).capitalize()) + ".}")
+    lines.append(r"\paragraph{" + latex_escape(_upper_first(_measure_name(res))) + ".}")
     lines.append(r"Architecture: " + _texttt(res.arch.text) + ".")
-    size = f"$W = {sp.latex(q.params)}$ parameters ({latex_escape(q.convention)} convention)"
+    size = f"$W = {_latex(q.params)}$ parameters ({latex_escape(q.convention)} convention)"
     if q.seq_len is not None:
-        size += f" and input sequences of length $T = {sp.latex(q.seq_len)}$" if str(q.seq_len) != "T" \
+        size += f" and input sequences of length $T = {_latex(q.seq_len)}$" if str(q.seq_len) != "T" \
             else " and input sequences of length $T$"
     lines.append(f"The network has {size}; regime: {_regime(res)}.")
     lines.append("")
@@ -196,10 +217,10 @@ def _bound_item(bound, res, citer: Citer) -> str:
     scope = prose(scope_sentence(bound, res))
     out = (f"  \\item \\emph{{{DIRECTION_WORD[bound.direction]}:}} "
            f"$\\displaystyle {bound_math(bound.direction, bound.expr)}$.\n"
-           f"    {scope[0].upper() + scope[1:]}" + (f" {cite}" if cite else " (by definition)") + ".")
+           f"    {_upper_first(scope)}" + (f" {cite}" if cite else " (by definition)") + ".")
     if bound.conditions:
         out += " It holds when " + ", ".join(_condition_math(c) for c in bound.conditions) + "."
-    out += " (" + latex_escape("; ".join(bound_flags(bound))) + ".)"
+    out += " (" + latex_escape(_upper_first("; ".join(bound_flags(bound)))) + ".)"
     return out
 
 
@@ -243,9 +264,9 @@ def derivation_latex(res, citer: Citer) -> str:
         for c in ordered:
             mark = "best route" if id(c) in winners else "a route that lost"
             flags = ", a step's applicability UNVERIFIED" if c.unsound else ""
-            out.append(f"  \\item \\textbf{{{latex_escape(mark.capitalize())}}}: "
-                       f"${bound_math(direction, c.bound_expr)}$ via the {latex_escape(c.view.name)} "
-                       f"network ({latex_escape(c.status)}{latex_escape(flags)}).")
+            out.append(f"  \\item \\textbf{{{latex_escape(_upper_first(mark))}}}: "
+                       f"${bound_math(direction, c.bound_expr)}$ {_view_words(c.view)} "
+                       f"({latex_escape(c.status)}{latex_escape(flags)}).")
             out.extend(_steps_latex(c, citer, depth=2, indent="    "))
         out.append(r"\end{enumerate}")
     if not any_routes:
@@ -257,6 +278,12 @@ def derivation_latex(res, citer: Citer) -> str:
         out.extend("  " + _miss_item(m, citer) for m in res.misses)
         out.append(r"\end{itemize}")
     return "\n".join(out)
+
+
+def _view_words(view) -> str:
+    if view.name == "network":
+        return "on the network itself"
+    return f"via the {latex_escape(view.name)} network"
 
 
 def _results_by_id(cand) -> dict:
@@ -279,11 +306,14 @@ def _steps_latex(cand, citer: Citer, depth: int, indent: str) -> list[str]:
 def _step_latex(step, cand, citer: Citer, depth: int, indent: str) -> list[str]:
     """One step (and its children) as ``\\item``s; nested lists stop at LaTeX's depth limit."""
     text, detail = _step_words(step, cand)
-    where = _step_citation(step, citer)
-    line = f"{indent}\\item {_texttt(step.id)}: {text} ({where}; {latex_escape(step.verification)}-level)"
-    if step.unverified and step.citation:
-        line += " [locator UNVERIFIED]"
-    line += "."
+    line = f"{indent}\\item {_texttt(step.id)}: {text}"
+    if step.citation and citer.citable(step.citation):
+        line += " " + citer.cite(step.citation, locator=locator_for(step))
+        if step.unverified:
+            line += " (locator UNVERIFIED)"
+        line += f"; verification: {latex_escape(step.verification)}."
+    else:
+        line += ", by definition."
     if detail:
         line += " With " + detail + "."
     out = [line]
@@ -305,12 +335,6 @@ def _child_cand(step, cand):
     if cand is not None and step.kind == "bridge":
         return _results_by_id(cand).get(step.id)
     return cand
-
-
-def _step_citation(step, citer: Citer) -> str:
-    if step.citation and citer.citable(step.citation):
-        return citer.cite(step.citation, locator=locator_for(step))
-    return "by definition"
 
 
 def _step_words(step, cand) -> tuple[str, str]:
@@ -335,7 +359,12 @@ def _result_words(step, cand) -> tuple[str, str]:
     result = cand.result
     word = {"upper": "upper bound", "lower": "lower bound", "exact": "exact value"}.get(result.direction,
                                                                                       result.direction)
-    text = f"{word} ${sp.latex(result.bound)}$"
+    if result.form == "asymptotic" and result.direction in OPERATOR:
+        text = f"{word} ${bound_math(result.direction, result.bound, multiline=False)}$"
+    elif result.form == "asymptotic":
+        text = f"{word} ${bound_math('tight', result.bound, multiline=False)}$"
+    else:
+        text = f"{word} ${math(result.bound, multiline=False)}$"
     if result.conditions:
         text += " when " + ", ".join(_condition_math(c.text) for c in result.conditions)
     if step.unsound:
@@ -348,7 +377,7 @@ def _result_words(step, cand) -> tuple[str, str]:
                   "pdim": r"\mathrm{Pdim}", "pieces": r"\mathrm{pieces}", "breakpoints": r"\mathrm{breakpoints}",
                   "degree": r"\mathrm{degree}"}.get(quantity, quantity)
         if value is not None and str(value) != quantity:
-            subs.append(f"${lhs} \\mapsto {q_name} = {sp.latex(value)}$")
+            subs.append(f"${lhs} \\mapsto {q_name} = {_latex(value)}$")
         else:
             subs.append(f"${lhs} \\mapsto {q_name}$")
     return text, ", ".join(subs)

@@ -14,15 +14,24 @@ from .refs import bound_flags, locator_for, sources_for
 from .words import scope_sentence
 
 SYMBOL = {"upper": "O", "lower": "Ω", "tight": "Θ"}
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def md_escape(text) -> str:
     """Text safe inside a Markdown paragraph or table cell."""
     s = " ".join(str(text).split())
     s = s.replace("\\", "\\\\")
-    for ch in "`*_[]|<>#":
+    for ch in "`*_[]|<":
         s = s.replace(ch, "\\" + ch)
     return s
+
+
+def md_prose(text) -> str:
+    """Like ``md_escape``, with the resolver's inline expressions (``T^2*d``, ``n**2``) in the
+    compact Unicode of the text renderer (``T²·d``, ``n²``)."""
+    s = re.sub(r"(?:\*\*|\^)(\d+)", lambda m: m.group(1).translate(_SUP), str(text))
+    s = re.sub(r"(?<=[\w)])\*(?=[\w(])", "·", s).replace("**", "^")
+    return md_escape(s)
 
 
 def _code(text) -> str:
@@ -110,7 +119,7 @@ def _resolution_body(res, keys: _Keys, explain: bool) -> str:
         out.append("**Conflict:** " + md_escape(str(c)))
     for note in res.notes:
         out.append("")
-        out.append("> **Note:** " + md_escape(note.replace("**", "^")))
+        out.append("> **Note:** " + md_prose(note))
     if explain:
         out.append("")
         out += _derivation(res, keys)
@@ -119,7 +128,7 @@ def _resolution_body(res, keys: _Keys, explain: bool) -> str:
 
 def _miss(m, keys: _Keys) -> str:
     cite = keys.cite(m.result.source.key)
-    return f"- {_code(m.result.id)} {cite}: {md_escape('; '.join(m.reasons))}".replace("  ", " ")
+    return f"- {_code(m.result.id)} {cite}: {md_prose('; '.join(m.reasons))}".replace("  ", " ")
 
 
 def _derivation(res, keys: _Keys) -> list[str]:
@@ -149,11 +158,11 @@ def _step(step, keys: _Keys, indent: str) -> list[str]:
     loc = locator_for(step)
     where = (f"{cite}, {md_escape(loc)}" if loc else cite) if cite else "by definition"
     flag = " (locator UNVERIFIED)" if step.unverified and cite else ""
-    text = md_escape(step.text.replace("**", "^"))
+    text = md_prose(step.text)
     line = f"{indent}- {_code(step.id)}: {text} ({where}; {md_escape(step.verification)}){flag}"
     out = [line]
     if step.detail:
-        out.append(f"{indent}  with {md_escape(step.detail.replace('**', '^'))}")
+        out.append(f"{indent}  with {md_prose(step.detail)}")
     for c in step.children:
         out += _step(c, keys, indent + "  ")
     return out
