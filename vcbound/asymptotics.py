@@ -409,8 +409,8 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
                 continue
             raise _NotPolylog("cancellation")
         others = [vecs[j] for j in positive if j != i and not _equal(vecs[i], vecs[j], rays)]
-        dominated_by_single = any(_le(vecs[i], [o], rays) for o in others)
-        if dominated_by_single and not any(_le(o, [vecs[i]], rays) and _le(vecs[i], [o], rays) for o in others):
+        # dominated by one other term, or by a convex combination of two (d^3 n^5 <= d^4 n^4 + n^8)
+        if others and _le(vecs[i], others, rays):
             continue
         kept.append(t)
     if not kept:

@@ -177,8 +177,8 @@ def resolution_latex(res, citer: Citer | None = None, explain: bool = False) -> 
     citer = citer or Citer(sources_for([res]))
     q = res.quantities
     lines = [f"% vcbound: {_measure_name(res)} of " + " ".join(res.arch.text.split())]
-    lines.append(r"\paragraph{" + latex_escape(_upper_first(_measure_name(res))) + ".}")
-    lines.append(r"Architecture: " + _texttt(res.arch.text) + ".")
+    lines.append(r"\paragraph{" + latex_escape(_upper_first(_measure_name(res))) + " of the architecture}")
+    lines.append(r"\begin{quote}\raggedright " + _texttt(res.arch.text) + r"\end{quote}")
     size = f"$W = {_latex(q.params)}$ parameters ({latex_escape(q.convention)} convention)"
     if q.seq_len is not None:
         size += f" and input sequences of length $T = {_latex(q.seq_len)}$" if str(q.seq_len) != "T" \
@@ -388,6 +388,8 @@ def _result_words(step, cand) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
 \usepackage{amsmath}
 \usepackage{amssymb}
 \usepackage[round]{natbib}

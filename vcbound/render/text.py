@@ -16,8 +16,10 @@ def resolution_text(res, explain: bool = False) -> str:
     from ..resolver import MEASURE_NAMES
     q = res.quantities
     lines = [f"{MEASURE_NAMES[res.measure]} of  {res.arch.text.strip()}"]
-    lines.append(f"  W = {unicode_expr(q.params)} parameters ({q.convention} convention)"
-                 + (f", T = {unicode_expr(q.seq_len)}" if q.seq_len is not None else ""))
+    seq = ""
+    if q.seq_len is not None:
+        seq = ", sequence length T" if str(q.seq_len) == "T" else f", sequence length T = {unicode_expr(q.seq_len)}"
+    lines.append(f"  W = {unicode_expr(q.params)} parameters ({q.convention} convention){seq}")
     lines.append(f"  regime: {res.regime.describe()}")
     lines.append("")
     if res.no_result:
