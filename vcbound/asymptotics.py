@@ -442,6 +442,12 @@ def dominant(expr, regime: Regime | None = None) -> Form:
     regime = regime or Regime()
     if not isinstance(expr, sp.Basic):      # numbers from our own code, never user text
         expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)
+    return _dominant_cached(expr, regime)
+
+
+@lru_cache(maxsize=4096)
+def _dominant_cached(expr, regime) -> Form:
+    """``dominant`` memoised: bounds repeat across views, measures and queries."""
     # multiply out so that sympy merges like terms exactly before any term is judged negligible
     expr = sp.expand(regime.apply(expr), log=False, power_exp=False, power_base=False)
     symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
@@ -514,6 +520,7 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     return all(_le(t.vector(names, opaque), gv, rays) for t in f.terms)
 
 
+@lru_cache(maxsize=8192)
 def _compare_forms(f: Form, g: Form, regime) -> str:
     le, ge = _form_le(f, g, regime), _form_le(g, f, regime)
     if le and ge:

@@ -1,10 +1,11 @@
 """Where vcbound's data lives.
 
-In: nothing. Out: the directories holding the ``.lark`` grammars and the built-in theorem files.
+In: nothing. Out: the directories holding the ``.lark`` grammars, the built-in theorem files and the
+JSON Schemas of the ``--json`` outputs.
 
-``grammar/`` and ``theorems/`` sit at the top of the source repository; the wheel carries them as
-``vcbound/_data/grammar`` and ``vcbound/_data/theorems`` (hatchling force-include, see
-pyproject.toml). This module is the one place that knows both layouts.
+``grammar/``, ``theorems/`` and ``schema/`` sit at the top of the source repository; the wheel carries
+them as ``vcbound/_data/grammar``, ``vcbound/_data/theorems`` and ``vcbound/_data/schema``
+(hatchling force-include, see pyproject.toml). This module is the one place that knows both layouts.
 """
 from __future__ import annotations
 
@@ -31,3 +32,9 @@ def grammar_dir() -> Path:
 def theorems_dir() -> Path:
     """Directory with the built-in ``<bibkey>.toml`` theorem files."""
     return _first_existing("theorems")
+
+
+@cache
+def schema_dir() -> Path:
+    """Directory with ``params.schema.json`` and ``bound.schema.json`` (JSON Schema 2020-12)."""
+    return _first_existing("schema")

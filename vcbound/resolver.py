@@ -613,9 +613,26 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
     if base is None:
         from .theorems import load_theorems
         base = load_theorems(theorem_dirs)
+    from .graph import Architecture
+    if isinstance(assume, str):
+        assume = [assume]
+    text = text_or_arch.text if isinstance(text_or_arch, Architecture) else text_or_arch
+    key = (text, convention, measure, tuple(str(a) for a in assume), id(base))
+    hit = _RESOLUTIONS.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
     q = count(text_or_arch, convention)
     regime = make_regime(assume, q)
-    return resolve(q, base, measure, regime)
+    res = resolve(q, base, measure, regime)
+    if len(_RESOLUTIONS) > 256:
+        _RESOLUTIONS.clear()
+    _RESOLUTIONS[key] = (base, res)
+    return res
+
+
+# answers already computed in this process (the REPL and notebooks ask the same thing repeatedly);
+# keyed by the architecture text, options and the theorem base object (which changes when files do)
+_RESOLUTIONS: dict = {}
 
 
 def make_regime(assume, q=None) -> asy.Regime:
