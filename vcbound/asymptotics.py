@@ -354,29 +354,42 @@ def _rays_cached(names: tuple, dominates: tuple, opaque: tuple) -> list[list[flo
     return rays
 
 
+def _project(vec, rays) -> tuple:
+    """The vector's value on each extreme ray of the cone (its growth rate along that ray)."""
+    return tuple(sum(x * r for x, r in zip(vec, ray)) for ray in rays)
+
+
 def _le(a: list, b_list: list[list], rays) -> bool:
     """Is x^a = O(sum of x^b for b in b_list) on the cone? Single terms and pairs are tried."""
-    for b in b_list:
-        if all(sum((bi - ai) * r for ai, bi, r in zip(a, b, ray)) >= -TOL for ray in rays):
+    return _le_proj(_project(a, rays), [_project(b, rays) for b in b_list])
+
+
+def _le_proj(pa: tuple, pbs: list) -> bool:
+    """``_le`` on projections onto the rays (precomputed: this is the hot loop)."""
+    for pb in pbs:
+        if all(y >= x - TOL for x, y in zip(pa, pb)):
             return True
-    for b1, b2 in combinations(b_list, 2):
-        lo, hi = 0.0, 1.0
-        # need lam*(b1-a).r + (1-lam)*(b2-a).r >= 0 for every ray r
-        for ray in rays:
-            c1 = sum((x - y) * r for x, y, r in zip(b1, a, ray))
-            c2 = sum((x - y) * r for x, y, r in zip(b2, a, ray))
-            # c2 + lam*(c1 - c2) >= 0
-            slope = c1 - c2
-            if abs(slope) < TOL:
-                if c2 < -TOL:
-                    lo, hi = 1.0, 0.0
+    for i in range(len(pbs)):
+        b1 = pbs[i]
+        for j in range(i + 1, len(pbs)):
+            b2 = pbs[j]
+            lo, hi = 0.0, 1.0
+            # need lam*c1 + (1-lam)*c2 >= 0 on every ray, c = b - a there
+            for x, y1, y2 in zip(pa, b1, b2):
+                c1, c2 = y1 - x, y2 - x
+                slope = c1 - c2
+                if abs(slope) < TOL:
+                    if c2 < -TOL:
+                        lo, hi = 1.0, 0.0
+                        break
+                elif slope > 0:
+                    lo = max(lo, -c2 / slope)
+                else:
+                    hi = min(hi, -c2 / slope)
+                if lo > hi + TOL:
                     break
-            elif slope > 0:
-                lo = max(lo, -c2 / slope)
-            else:
-                hi = min(hi, -c2 / slope)
-        if lo <= hi + TOL:
-            return True
+            if lo <= hi + TOL:
+                return True
     return False
 
 
@@ -399,31 +412,24 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}))
     opaque = tuple(sorted({str(f) for t in uniq for f, _ in t.opaque}))
     rays = _rays(names, regime, opaque)
-    vecs = [t.vector(names, opaque) for t in uniq]
+    proj = [_project(t.vector(names, opaque), rays) for t in uniq]
     positive = [i for i, t in enumerate(uniq) if t.sign > 0]
     kept = []
     for i, t in enumerate(uniq):
         if t.sign < 0:
             # a negative term may be dropped only when strictly dominated by a positive term
-            if any(_strictly_less(vecs[i], vecs[j], rays) for j in positive):
+            if any(_le_proj(proj[i], [proj[j]]) and not _le_proj(proj[j], [proj[i]]) for j in positive):
                 continue
             raise _NotPolylog("cancellation")
-        others = [vecs[j] for j in positive if j != i and not _equal(vecs[i], vecs[j], rays)]
+        others = [proj[j] for j in positive
+                  if j != i and not (_le_proj(proj[i], [proj[j]]) and _le_proj(proj[j], [proj[i]]))]
         # dominated by one other term, or by a convex combination of two (d^3 n^5 <= d^4 n^4 + n^8)
-        if others and _le(vecs[i], others, rays):
+        if others and _le_proj(proj[i], others):
             continue
         kept.append(t)
     if not kept:
         kept = [uniq[positive[0]]] if positive else uniq[:1]
     return kept
-
-
-def _strictly_less(a, b, rays) -> bool:
-    return _le(a, [b], rays) and not _le(b, [a], rays)
-
-
-def _equal(a, b, rays) -> bool:
-    return _le(a, [b], rays) and _le(b, [a], rays)
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,8 +522,8 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     names = tuple(sorted(f.names() | g.names()))
     opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))
     rays = _rays(names, regime, opaque)
-    gv = [t.vector(names, opaque) for t in g.terms]
-    return all(_le(t.vector(names, opaque), gv, rays) for t in f.terms)
+    gp = [_project(t.vector(names, opaque), rays) for t in g.terms]
+    return all(_le_proj(_project(t.vector(names, opaque), rays), gp) for t in f.terms)
 
 
 @lru_cache(maxsize=8192)

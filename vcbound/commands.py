@@ -162,3 +162,21 @@ def register_theorems(sub):
                    help="files or directories to check (default: the built-in base and user directories)")
     local_dirs(q)
     q.set_defaults(func=cmd_theorems)
+
+
+# ---- repl ------------------------------------------------------------------------------------
+@_register
+def register_repl(sub):
+    p = sub.add_parser("repl", help="interactive shell (let, bound, explain, compare, assume, eval, ...)",
+                       description="Interactive shell with history, completion and syntax checking. "
+                                   "Type 'help' at the prompt for its commands.")
+    p.add_argument("-e", "--execute", action="append", default=[], metavar="COMMAND",
+                   help="run one REPL command and exit (repeatable; e.g. -e 'bound input(d) -> dense(1)')")
+    p.add_argument("--convention", default="torch", choices=["torch", "keras", "textbook"],
+                   help="parameter-counting convention (default: torch)")
+
+    def run(args):
+        from .repl import main
+        return main(args)
+
+    p.set_defaults(func=run)

@@ -125,11 +125,10 @@ class Result:
     scope: str
     form: str
     bound_text: str
-    bound: object
     symbols: dict
     constants: tuple
     requires: dict
-    conditions: tuple
+    conditions_text: tuple
     verification: str
     tied_weights: bool
     notes: str
@@ -138,6 +137,18 @@ class Result:
 
     def __hash__(self):
         return hash((self.id, self.path))
+
+    @cached_property
+    def bound(self):
+        """``bound_text`` parsed by the expression grammar (on first use for pre-validated files)."""
+        from .expressions import parse_expression
+        return parse_expression(self.bound_text, f"{self.path}:{self.line}")
+
+    @cached_property
+    def conditions(self) -> tuple:
+        """``conditions_text`` parsed into ``Condition`` records."""
+        from .expressions import parse_condition
+        return tuple(parse_condition(t, f"{self.path}:{self.line}") for t in self.conditions_text)
 
     @property
     def verified(self) -> bool:
@@ -611,7 +622,7 @@ class _FileData:
     source_line: int = 1
 
 
-_FILE_CACHE: dict[str, tuple[tuple[int, int], _FileData]] = {}
+_FILE_CACHE: dict[str, tuple] = {}   # path -> (stat key, data, loaded lazily?)
 _PARSE_MEMO: dict[tuple[bool, str], object] = {}
 _BASE_CACHE: dict[tuple, TheoremBase] = {}
 
@@ -631,21 +642,84 @@ def _stat_key(path: str) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
-def _load_file(path: str) -> _FileData:
-    """Validate one file (cached by path, mtime and size)."""
+def _load_file(path: str, trusted_ok: bool = False) -> _FileData:
+    """Validate one file (cached by path, mtime and size).
+
+    With ``trusted_ok`` (built-in files at query time), a file whose exact bytes passed full
+    validation before (a content hash in the stamp file) is loaded without re-parsing its
+    expressions; they are parsed on first use. Anything else is fully validated.
+    """
     key = _stat_key(path)
     if key is not None:
         hit = _FILE_CACHE.get(path)
-        if hit is not None and hit[0] == key:
+        # a lazily loaded file serves only callers that accept one; `check` always re-validates
+        if hit is not None and hit[0] == key and (trusted_ok or not hit[2]):
             return hit[1]
-    data = _FileChecker(path).run()
+    digest = _file_digest(path) if trusted_ok else None
+    lazy = digest is not None and _stamps().get(path) == digest
+    data = _FileChecker(path, lazy=lazy).run()
+    if digest is not None and not lazy and not data.problems:
+        _remember_stamp(path, digest)
     if key is not None:
-        _FILE_CACHE[path] = (key, data)
+        _FILE_CACHE[path] = (key, data, lazy)
     return data
 
 
+def _file_digest(path: str) -> str | None:
+    import hashlib
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read(MAX_FILE_BYTES + 1)).hexdigest()
+    except OSError:
+        return None
+
+
+def _stamp_path() -> str:
+    from . import __version__
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "vcbound", f"validated-{__version__}.json")
+
+
+_STAMPS: dict | None = None
+
+
+def _stamps() -> dict:
+    """Content hashes of built-in files that passed full validation (a JSON file in the user's
+    cache directory: data only, never code). Missing or unreadable means: validate again."""
+    global _STAMPS
+    if _STAMPS is None:
+        import json
+        try:
+            with open(_stamp_path(), encoding="utf-8") as fh:
+                loaded = json.load(fh)
+            _STAMPS = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)} \
+                if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            _STAMPS = {}
+    return _STAMPS
+
+
+def _remember_stamp(path: str, digest: str) -> None:
+    import json
+    stamps = _stamps()
+    stamps[path] = digest
+    target = _stamp_path()
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(stamps, fh)
+        os.replace(tmp, target)
+    except OSError:
+        pass          # a read-only home only costs speed
+
+
 class _FileChecker:
-    def __init__(self, path: str):
+    """Checks one file. ``lazy``: the file's exact bytes were validated before (see _STAMPS), so the
+    expression parses — the slow part — are left to first use."""
+
+    def __init__(self, path: str, lazy: bool = False):
+        self.lazy = lazy
         self.path = path
         self.data = _FileData(path)
         self.layout: _Layout | None = None
@@ -884,9 +958,12 @@ class _FileChecker:
         filename = f"{self.path}:{lay.line('result', i, 'bound')}"
         bound_text = s("bound")
         bound = None
-        if bound_text is not None:
-            bound = self.parse(bound_text, "bound", lay.line("result", i, "bound"), filename, what)
-        conditions = self.check_conditions(i, table, what)
+        if self.lazy:
+            conditions = None
+        else:
+            if bound_text is not None:
+                bound = self.parse(bound_text, "bound", lay.line("result", i, "bound"), filename, what)
+            conditions = self.check_conditions(i, table, what)
         # every letter must be mapped
         if symbols is not None and constants is not None:
             known = set(symbols) | set(constants)
@@ -901,15 +978,20 @@ class _FileChecker:
                     self.problem(lay.line("result", i, "conditions"),
                                  f"letter '{name}' in conditions of {what} is not in symbols or "
                                  f"constants")
-        if len(self.data.problems) > n_before:
+        if len(self.data.problems) > n_before or (not self.lazy and bound is None):
             return
-        self.data.results.append(Result(
+        result = Result(
             id=rid, source=source, locator=locator, statement=statement, measure=measure,
-            direction=direction, scope=scope, form=form, bound_text=bound_text, bound=bound,
+            direction=direction, scope=scope, form=form, bound_text=bound_text,
             symbols=dict(symbols), constants=tuple(constants), requires=dict(requires),
-            conditions=tuple(conditions or ()),
+            conditions_text=tuple(table.get("conditions", ())),
             verification=verification or source.verification, tied_weights=tied, notes=notes or "",
-            path=self.path, line=lay.line("result", i)))
+            path=self.path, line=lay.line("result", i))
+        if not self.lazy:
+            # already parsed while checking: keep them (cached_property slots)
+            result.__dict__["bound"] = bound
+            result.__dict__["conditions"] = tuple(conditions or ())
+        self.data.results.append(result)
 
     def check_id(self, kind: str, i: int, table: dict, what: str) -> str | None:
         rid = self.string(kind, i, table, "id", what)
@@ -1149,7 +1231,7 @@ def load_theorems(dirs=(), builtin: bool = True, use_env: bool = True) -> Theore
     accepted: list[_FileData] = []
 
     problems: list[TheoremProblem] = []
-    datas = [_load_file(f) for f in builtin_files]
+    datas = [_load_file(f, trusted_ok=True) for f in builtin_files]
     for d in datas:
         problems.extend(d.problems)
     # duplicates among built-in files: every occurrence after the first is a problem
