@@ -194,6 +194,8 @@ class _Walker:
         self.rows: list[LayerRow] = []
         self._row_index: dict[int, LayerRow] = {}
         self.kinds: list[Layer] = []
+        self._last_seen = False
+        self._counts_memo: dict = {}
         # walk(items, state, record) depends only on its arguments. Nested repeats walk the same
         # body from the same few states again and again (2^depth times without this memo).
         self._memo: dict = {}
@@ -215,23 +217,23 @@ class _Walker:
 
     def _walk(self, items, state: _State, record: bool) -> _Totals:
         sp = self.sp
-        t = _Totals(*(sp.Integer(0),) * 8, state)
+        subs = []
         for item in items:
-            if isinstance(item, Repeat):
-                sub = self._repeat(item, t.state, record)
-            else:
-                sub = self._layer(item, t.state, record)
-            # Lbar bookkeeping: every layer of `sub` sees the parameters already counted before it
-            t.cum_sum += sub.cum_sum + sub.layers * t.params
-            t.params += sub.params
-            t.units += sub.units
-            t.mults += sub.mults
-            t.depth += sub.depth
-            t.layers += sub.layers
-            t.rec_units += sub.rec_units
-            t.rec_depth += sub.rec_depth
-            t.state = sub.state
-        return t
+            sub = self._repeat(item, state, record) if isinstance(item, Repeat) else self._layer(item, state, record)
+            subs.append(sub)
+            state = sub.state
+        # Sums are built once, grouping equal terms with plain-integer coefficients: adding to a growing
+        # sympy sum, or multiplying by a fresh sympy integer per layer, is quadratic / slow on long chains.
+        # Lbar bookkeeping: item j's parameters are seen by every layer after it.
+        cum, after = {}, 0
+        for sub in reversed(subs):
+            _accumulate(cum, sub.cum_sum, 1)
+            if after != 0:
+                _accumulate(cum, sub.params, after)
+            after = after + _plain(sub.layers)
+        total = lambda name: _grouped_sum(sp, [getattr(x, name) for x in subs])  # noqa: E731
+        return _Totals(total("params"), total("units"), total("mults"), total("depth"), total("layers"),
+                       _grouped(sp, cum), total("rec_units"), total("rec_depth"), state)
 
     def _repeat(self, rep: Repeat, state: _State, record: bool) -> _Totals:
         sp = self.sp
@@ -320,15 +322,41 @@ class _Walker:
             rec_units, rec_depth = units + mults, sp.Integer(1)
             out = _State(directions * h, True)
         self.kinds.append(layer)
+        self._last_seen = self._last_seen or kind == "last"
         if record:
-            row = LayerRow(layer.id, kind, layer.label(), layer.multiplicity, sp.expand(params),
-                           sp.expand(units), sp.expand(mults), out.width, layer.span.line, layer.span.column)
+            ekey = (params, units, mults)
+            expanded = self._counts_memo.get(ekey)
+            if expanded is None:
+                expanded = self._counts_memo[ekey] = (sp.expand(params), sp.expand(units), sp.expand(mults))
+            row = LayerRow(layer.id, kind, layer.label(), layer.multiplicity, *expanded,
+                           out.width, layer.span.line, layer.span.column)
             self.rows.append(row)
             self._row_index[layer.id] = row
         return _Totals(params, units, mults, depth, layers, params * layers, rec_units, rec_depth, out)
 
     def _seen_last(self) -> bool:
-        return any(k.name == "last" for k in self.kinds)
+        return self._last_seen
+
+
+def _plain(value):
+    """A sympy integer as a Python int (fast arithmetic); anything else unchanged."""
+    return int(value) if getattr(value, "is_Integer", False) else value
+
+
+def _accumulate(acc: dict, expr, coeff) -> None:
+    if expr != 0:
+        acc[expr] = acc.get(expr, 0) + coeff
+
+
+def _grouped(sp, acc: dict):
+    return sp.Add(*[(c * e if c != 1 else e) for e, c in acc.items()])
+
+
+def _grouped_sum(sp, values):
+    acc: dict = {}
+    for v in values:
+        _accumulate(acc, v, 1)
+    return _grouped(sp, acc)
 
 
 def _facts(q: Quantities, walker: _Walker) -> None:
