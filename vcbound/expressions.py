@@ -48,6 +48,7 @@ def _sympy():
     return sympy
 
 
+@cache
 def make_symbol(name: str, integer: bool = False):
     """The one way vcbound makes a symbol: positive (sizes tend to +oo), optionally integer."""
     sp = _sympy()
