@@ -506,6 +506,13 @@ def _minmax(kind, forms, regime, symbols) -> Form:
             kept.append(f)
     if len(kept) == 1:
         return kept[0]
+    if kind == "max" and all(f.kind == "sum" for f in kept):
+        # max(a, b) = Theta(a + b) for positive a, b: one sum reads better and compares exactly
+        terms = [t for f in kept for t in f.terms]
+        try:
+            return Form("sum", tuple(_prune(terms, regime)), symbols=symbols)
+        except _NotPolylog:
+            pass
     return Form(kind, args=tuple(kept), symbols=symbols)
 
 
@@ -518,6 +525,9 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     if g.kind == "min":
         return all(_form_le(f, b, regime) for b in g.args)
     if g.kind == "max":
+        if all(b.kind == "sum" for b in g.args):
+            merged = Form("sum", tuple(t for b in g.args for t in b.terms), symbols=g.symbols)
+            return _form_le(f, merged, regime)
         return any(_form_le(f, b, regime) for b in g.args)
     names = tuple(sorted(f.names() | g.names()))
     opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))

@@ -1,0 +1,95 @@
+"""The O / Omega / Theta algebra (vcbound.asymptotics): exact cases and hypothesis properties."""
+from __future__ import annotations
+
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from vcbound.asymptotics import Regime, compare, dominant, growth, maximum, minimum
+from vcbound.expressions import make_symbol, parse_condition
+
+n, d, L, T = (make_symbol(x, True) for x in "ndLT")
+w, k = make_symbol("w"), make_symbol("k")
+
+
+def test_lstm_parameter_count_reduces_to_two_incomparable_terms():
+    W = 4 * n * (d + n) + 8 * n
+    assert dominant(W).expr() == n**2 + d * n
+
+
+def test_negative_terms_are_dropped_only_when_strictly_dominated():
+    W = 8 * L * n**2 + 8 * L * n + 4 * d * n - 4 * n**2 + n + 1
+    assert dominant(W).expr() == L * n**2 + d * n
+    # n^2 - n*d can be negative: it must not be simplified to n^2
+    assert dominant(n**2 - n * d).expr() != n**2
+
+
+def test_koiran_sontag_sigmoid_bound_in_user_symbols():
+    W = n * (d + n) + 3 * n + 1
+    f = dominant(W**4 * T**2)
+    assert f.expr() == T**2 * d**4 * n**4 + T**2 * n**8
+    g = growth(f)
+    assert (g["T"].power, g["n"].power, g["d"].power) == (2, 8, 4)
+
+
+def test_logs_of_polynomials_and_exponentials():
+    assert dominant(sp.log(n**2 + d * n)).expr() == sp.log(d) + sp.log(n)
+    assert compare(sp.log(3**(L * n) * n), L * n) == "equal"
+    assert compare(n * sp.log(sp.log(n)), n * sp.log(n)) == "less"
+
+
+def test_min_keeps_incomparable_terms_and_drops_dominated_ones():
+    m = dominant(sp.Min(w * k * sp.log(w * k), w**2 + w * sp.log(w * k)))
+    assert m.kind == "min" and len(m.args) == 2
+    assert minimum([dominant(w * k), dominant(w**4 * k**2)]).expr() == w * k
+    assert maximum([dominant(w * k), dominant(w**4 * k**2)]).expr() == k**2 * w**4
+
+
+def test_regime_assumptions():
+    assert compare(w**2, w * k) == "incomparable"
+    assert compare(w**2, w * k, Regime.from_conditions([parse_condition("k >> w")])) == "less"
+    assert compare(w**2, w * k, Regime.from_conditions([parse_condition("w >> k")])) == "greater"
+    same = Regime.from_conditions([parse_condition("k = w")])
+    assert compare(w**2, w * k, same) == "equal"
+
+
+def test_small_symbols_grow_when_they_shrink():
+    eps, delta = make_symbol("eps"), make_symbol("delta")
+    f = dominant((d + sp.log(1 / delta)) / eps)
+    assert compare(f, d / eps + sp.log(1 / delta) / eps) == "equal"
+    assert growth(dominant(d / eps**2))["eps"].power == -2
+
+
+# ---- properties ------------------------------------------------------------------------------
+SYMS = [n, d, L, T]
+monomials = st.builds(
+    lambda c, e: c * sp.Mul(*[s**p for s, p in zip(SYMS, e)]),
+    st.integers(1, 9), st.lists(st.integers(0, 3), min_size=4, max_size=4))
+polys = st.lists(monomials, min_size=1, max_size=4).map(lambda ms: sp.Add(*ms))
+
+
+@settings(max_examples=60, deadline=None)
+@given(polys, polys)
+def test_sum_is_theta_of_max(f, g):
+    assert compare(f + g, maximum([dominant(f), dominant(g)])) == "equal"
+
+
+@settings(max_examples=60, deadline=None)
+@given(polys, polys)
+def test_theta_iff_big_o_both_ways(f, g):
+    rel = compare(f, g)
+    back = compare(g, f)
+    assert (rel == "equal") == (back == "equal")
+    assert {rel, back} in ({"less", "greater"}, {"equal"}, {"incomparable"})
+
+
+@settings(max_examples=60, deadline=None)
+@given(polys, st.sampled_from(SYMS))
+def test_multiplying_by_a_growing_symbol_never_lowers(f, s):
+    assert compare(f, f * s) == "less"
+    assert compare(f, f + s) in ("less", "equal")
+
+
+@settings(max_examples=40, deadline=None)
+@given(polys)
+def test_dominant_form_is_theta_of_the_expression(f):
+    assert compare(dominant(f).expr(), f) == "equal"
