@@ -97,10 +97,11 @@ def _views(q, base, measure: str) -> list[View]:
             "Lbar": None,      # BHLM's effective depth is not defined for the unrolled net here
         })
         lemma = base.lemmas["unroll"]
+        steps_words = "T steps" if str(T) == "T" else f"T = {T} steps"
         tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), tied=True, derived=True)
         tied.steps.append(_lemma_step(
-            lemma, f"unrolled over T = {T} steps: W = {canon['W']} shared parameters, "
+            lemma, f"unrolled over {steps_words}: W = {canon['W']} shared parameters, "
                    f"U = {common['U']}, depth = {common['L']}", "unroll", lemma.locator,
             unsound=bool(lemma.applicability and lemma.applicability.startswith("UNVERIFIED"))))
         untied = dict(common)
@@ -108,7 +109,7 @@ def _views(q, base, measure: str) -> list[View]:
         free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), derived=True)
         free.steps.append(_lemma_step(
-            lemma, f"unrolled over T = {T} steps; the tied network is one parameter setting of the "
+            lemma, f"unrolled over {steps_words}; the tied network is one parameter setting of the "
                    f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
                    f"U = {common['U']} units (a subclass has no larger VC dimension)", "unroll",
             lemma.locator, unsound=False))
