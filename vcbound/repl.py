@@ -16,8 +16,8 @@ Everything is a thin layer over the library API; the pieces are:
   ``resolver.MEASURES``); ``ReplCompleter`` only wraps it;
 - ``ReplValidator``: before a line runs, an architecture argument is parsed and a syntax error
   puts the cursor on the offending column (lines that are not architecture commands pass);
-- ``needs_more(text)``: a line ending in ``->`` (or ``,``, ``=``, or with an open parenthesis)
-  continues on the next line.
+- ``needs_more(text)``: a line ending in ``->`` (or ``,``, ``=``, an operator, or with an open
+  parenthesis) continues on the next line.
 
 User text never reaches ``eval``/``exec``/``sympify``: architectures go through ``graph.parse``,
 expressions, conditions and bindings through ``vcbound.expressions``.
@@ -114,11 +114,11 @@ def _strip_comments(text: str) -> str:
 
 def needs_more(text: str) -> bool:
     """Whether the input is unfinished and Enter should continue it on a new line:
-    it ends with ``->``, ``,`` or ``=``, or a parenthesis is still open."""
+    it ends with ``->``, ``,``, ``=`` or an arithmetic operator, or a parenthesis is still open."""
     t = _strip_comments(text).rstrip()
     if not t:
         return False
-    if t.endswith(("->", ",", "=")):
+    if t.endswith(("->", ",", "=", "+", "-", "*", "/", "^")):
         return True
     return t.count("(") > t.count(")")
 
@@ -378,19 +378,25 @@ class Session:
             arg = arg.rstrip()[: -len(parts[1])]
         return self.arch(arg, start), measure
 
-    def resolutions(self, arch, measure: str) -> list:
-        from .resolver import bound
-        from .api import count
-        known = count(arch, self.convention).symbols()
+    def applicable_assumptions(self, known) -> list:
+        """The accumulated conditions whose symbols are all in ``known``; the others are set
+        aside with a note (an assumption about T says nothing about a feed-forward net)."""
         used = []
         for a in self.assumptions:
             missing = sorted(s.name for s in a.condition.lhs.free_symbols | a.condition.rhs.free_symbols
                              if s.name not in known)
             if missing:
                 self.echo(f"note: assumption '{a.text}' not used: {', '.join(missing)} "
-                          f"{'is' if len(missing) == 1 else 'are'} not a symbol of this architecture")
+                          + ("is not a symbol" if len(missing) == 1 else "are not symbols")
+                          + " of this architecture")
             else:
                 used.append(a.condition)
+        return used
+
+    def resolutions(self, arch, measure: str) -> list:
+        from .resolver import bound
+        from .api import count
+        used = self.applicable_assumptions(count(arch, self.convention).symbols())
         measures = ["sample_realizable", "sample_agnostic"] if measure == SAMPLE else [measure]
         return [bound(arch, m, assume=used, convention=self.convention, base=self.base) for m in measures]
 
@@ -504,7 +510,9 @@ def _cmd_compare(s: Session, arg: str, start: int):
     except (TypeError, ValueError):
         params = {}
     if "assume" in params:
-        kwargs["assume"] = [x.condition for x in s.assumptions]
+        from .api import count
+        known = set(count(a, s.convention).symbols()) | set(count(b, s.convention).symbols())
+        kwargs["assume"] = s.applicable_assumptions(known)
     if "base" in params:
         kwargs["base"] = s.base
     if "convention" in params:
@@ -729,7 +737,8 @@ def make_validator(session: Session):
     return ReplValidator()
 
 
-def _key_bindings():
+def _key_bindings(completer):
+    from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.key_binding import KeyBindings
     kb = KeyBindings()
 
@@ -743,6 +752,26 @@ def _key_bindings():
             buf.insert_text("\n")
         else:
             buf.validate_and_handle()
+
+    @kb.add("tab")
+    def _tab(event):
+        """Readline-like and synchronous: a unique completion (or a longer common prefix) is
+        inserted at once; otherwise the menu opens, and Tab again walks it."""
+        buf = event.current_buffer
+        if buf.complete_state is not None:
+            buf.complete_next()
+            return
+        doc = buf.document
+        items = [c.text for c in completer.get_completions(doc, CompleteEvent(completion_requested=True))]
+        if not items:
+            return
+        word = current_word(doc.text_before_cursor)
+        common = os.path.commonprefix(items)
+        if len(items) == 1 or len(common) > len(word):
+            buf.delete_before_cursor(len(word))
+            buf.insert_text(items[0] if len(items) == 1 else common)
+        else:
+            buf.start_completion(select_first=False)
 
     return kb
 
@@ -759,11 +788,12 @@ def make_prompt_session(session: Session, history=None, input=None, output=None)
             history = FileHistory(str(path))
         except OSError:
             history = InMemoryHistory()
+    completer = make_completer(session)
     return PromptSession(
-        PROMPT, history=history, completer=make_completer(session), validator=make_validator(session),
-        validate_while_typing=False, complete_while_typing=True, multiline=True,
+        PROMPT, history=history, completer=completer, validator=make_validator(session),
+        validate_while_typing=False, complete_while_typing=False, multiline=True,
         prompt_continuation=lambda width, line_number, wrap_count: CONTINUATION[-width:].rjust(width),
-        key_bindings=_key_bindings(), auto_suggest=AutoSuggestFromHistory(), input=input, output=output)
+        key_bindings=_key_bindings(completer), auto_suggest=AutoSuggestFromHistory(), input=input, output=output)
 
 
 def interact(session: Session, prompt_session=None) -> int:

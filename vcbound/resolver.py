@@ -368,6 +368,10 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     best_miss = ["the bound is undefined for this network (e.g. the log of 0 breakpoints "
                                  "of a polynomial activation)"]
                     continue
+                if exact.is_number and not exact.is_positive:
+                    best_miss = [f"the bound degenerates to {exact} for this network (e.g. 0 breakpoints of a "
+                                 "polynomial activation, outside the theorem's hypotheses)"]
+                    continue
                 form = asy.dominant(exact, regime)
                 steps = list(view.steps)
                 children = []
@@ -575,6 +579,7 @@ class Resolution:
     notes: list
     growth_upper: dict = field(default_factory=dict)
     growth_lower: dict = field(default_factory=dict)
+    base: object = None          # the TheoremBase the answer came from (renderers look up sources)
 
     @property
     def no_result(self) -> bool:
@@ -695,7 +700,8 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if q.output_is_sequence:
         notes.append("The network outputs a sequence; bounds speak of the classifier at one output "
                      "(add '-> last' to make that explicit).")
-    res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes)
+    res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
+                     base=base)
     if upper:
         res.growth_upper = asy.growth(upper.form)
     if lower:

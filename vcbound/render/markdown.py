@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .pretty import unicode_expr
-from .refs import bound_flags, locator_for, sources_for
+from .refs import arch_line, bound_flags, locator_for, sources_for
 from .words import scope_sentence
 
 SYMBOL = {"upper": "O", "lower": "Ω", "tight": "Θ"}
@@ -80,7 +80,7 @@ def resolutions_markdown(resolutions, explain: bool = False, standalone: bool = 
 def _resolution_body(res, keys: _Keys, explain: bool) -> str:
     from ..resolver import MEASURE_NAMES
     q = res.quantities
-    out = [f"**{md_escape(MEASURE_NAMES.get(res.measure, res.measure))}** of {_code(res.arch.text)}", ""]
+    out = [f"**{md_escape(MEASURE_NAMES.get(res.measure, res.measure))}** of {_code(arch_line(res.arch))}", ""]
     size = f"W = {unicode_expr(q.params)} parameters ({q.convention} convention)"
     if q.seq_len is not None:
         size += f", T = {unicode_expr(q.seq_len)}"

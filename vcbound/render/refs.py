@@ -93,6 +93,11 @@ class Citer:
         return "\n\n".join(self.sources[k].bibtex.strip() for k in self.keys)
 
 
+def arch_line(arch) -> str:
+    """The architecture text as one line, comments dropped (for headings)."""
+    return " ".join(" ".join(line.split("#", 1)[0] for line in arch.text.split("\n")).split())
+
+
 def bound_flags(bound) -> list[str]:
     """What a reader must know about how firm a bound is (verification, UNVERIFIED steps)."""
     levels = sorted({c.verification for c in bound.candidates})
