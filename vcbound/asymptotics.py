@@ -496,7 +496,7 @@ def _minmax(kind, forms, regime, symbols) -> Form:
         for j, g in enumerate(flat):
             if i == j:
                 continue
-            rel = _compare_forms(f, g, regime)
+            rel = compare_forms(f, g, regime)
             # in a min, f is redundant when f >= g; in a max, when f <= g (ties keep the first)
             if kind == "min" and (rel == "greater" or (rel == "equal" and j < i)):
                 redundant = True
@@ -537,7 +537,8 @@ def _form_le(f: Form, g: Form, regime) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _compare_forms(f: Form, g: Form, regime) -> str:
+def compare_forms(f: Form, g: Form, regime) -> str:
+    """``compare`` for forms already reduced by ``dominant`` (memoised)."""
     le, ge = _form_le(f, g, regime), _form_le(g, f, regime)
     if le and ge:
         return "equal"
@@ -565,7 +566,7 @@ def compare(f, g, regime: Regime | None = None) -> str:
     regime = regime or Regime()
     ff = f if isinstance(f, Form) else dominant(f, regime)
     gg = g if isinstance(g, Form) else dominant(g, regime)
-    return _compare_forms(ff, gg, regime)
+    return compare_forms(ff, gg, regime)
 
 
 def minimum(forms, regime: Regime | None = None) -> Form:
