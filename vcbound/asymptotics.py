@@ -460,7 +460,32 @@ def _dominant_cached(expr, regime) -> Form:
     return _dominant(expr, regime, symbols)
 
 
+def _lift_minmax(expr):
+    """Move min/max to the top: c*min(a, b) = min(c*a, c*b), x + max(a, b) = max(x + a, x + b),
+    min(a, b)^k = min(a^k, b^k) and log(min(a, b)) = min(log a, log b), for positive quantities
+    and increasing maps (all bounds here are positive)."""
+    if not expr.has(sp.Min, sp.Max) or isinstance(expr, sp.Symbol):
+        return expr
+    if isinstance(expr, (sp.Min, sp.Max)):
+        return type(expr)(*[_lift_minmax(a) for a in expr.args], evaluate=False)
+    args = [_lift_minmax(a) for a in expr.args]
+    for i, a in enumerate(args):
+        if isinstance(a, (sp.Min, sp.Max)):
+            increasing = isinstance(expr, (sp.Add, sp.Mul, sp.log)) or (
+                isinstance(expr, sp.Pow) and i == 0 and expr.args[1].is_positive)
+            if not increasing:
+                return expr
+            rest = args[:i], args[i + 1:]
+            branches = [_lift_minmax(expr.func(*rest[0], inner, *rest[1])) for inner in a.args]
+            return type(a)(*branches, evaluate=False)
+    return expr.func(*args)
+
+
 def _dominant(expr, regime, symbols) -> Form:
+    if not isinstance(expr, (sp.Min, sp.Max)) and expr.has(sp.Min, sp.Max):
+        lifted = _lift_minmax(expr)
+        if isinstance(lifted, (sp.Min, sp.Max)):
+            expr = lifted
     if isinstance(expr, (sp.Min, sp.Max)):
         kind = "min" if isinstance(expr, sp.Min) else "max"
         return _minmax(kind, [_dominant(a, regime, symbols) for a in expr.args], regime, symbols)
@@ -518,12 +543,13 @@ def _minmax(kind, forms, regime, symbols) -> Form:
 
 def _form_le(f: Form, g: Form, regime) -> bool:
     """f = O(g)?"""
+    # exact decompositions first (max on the left, min on the right), then sufficient ones
     if f.kind == "max":
         return all(_form_le(a, g, regime) for a in f.args)
-    if f.kind == "min":
-        return any(_form_le(a, g, regime) for a in f.args)
     if g.kind == "min":
         return all(_form_le(f, b, regime) for b in g.args)
+    if f.kind == "min":
+        return any(_form_le(a, g, regime) for a in f.args)
     if g.kind == "max":
         if all(b.kind == "sum" for b in g.args):
             merged = Form("sum", tuple(t for b in g.args for t in b.terms), symbols=g.symbols)
@@ -594,7 +620,8 @@ class Growth:
         p, lp = self.power, self.log_power
         parts = [f"{self.symbol}^{p}" if p != 1 else self.symbol] if p != 0 else []
         if lp:
-            parts.append(f"log^{lp}({self.symbol})" if lp != 1 else f"log({self.symbol})")
+            arg = f"1/{self.symbol}" if self.symbol in SMALL else self.symbol
+            parts.append(f"log^{lp}({arg})" if lp != 1 else f"log({arg})")
         return " ".join(parts) if parts else f"1 (does not grow with {self.symbol})"
 
 

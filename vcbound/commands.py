@@ -180,3 +180,185 @@ def register_repl(sub):
         return main(args)
 
     p.set_defaults(func=run)
+
+
+# ---- compare / growth / eval / sweep (library: vcbound.comparison, vcbound.evaluate) ------------
+def _load_base(args):
+    from .theorems import load_theorems
+    base = load_theorems(args.theorems)
+    _warn_user_problems(base)
+    return base
+
+
+def _sample_args(p):
+    p.add_argument("--eps", metavar="0.05", help="accuracy for sample complexity (a number in (0, 1))")
+    p.add_argument("--delta", metavar="0.01", help="confidence for sample complexity (a number in (0, 1))")
+    p.add_argument("--m", metavar="M", help="sample size m for the growth function")
+
+
+def _measure_list(args, default: str = "vc") -> list[str]:
+    name = args.measure or default
+    return _measures(name)
+
+
+def _print_json(obj):
+    import json
+    print(json.dumps(obj, indent=2))
+
+
+def cmd_compare(args) -> int:
+    from .comparison import compare
+    base = _load_base(args)
+    outs = [compare(args.arch_a_text, args.arch_b_text, measure=m, assume=args.assume,
+                    convention=args.convention, base=base) for m in _measure_list(args)]
+    if args.json:
+        js = [c.to_json() for c in outs]
+        _print_json(js[0] if len(js) == 1 else js)
+    else:
+        print("\n\n".join(str(c) for c in outs))
+    return 0
+
+
+def _arch_texts(args, *names):
+    from .sources import read_source
+    for name in names:
+        text, _filename = read_source(getattr(args, name))
+        setattr(args, name + "_text", text)
+
+
+@_register
+def register_compare(sub):
+    p = sub.add_parser("compare", help="which of two architectures has the larger bounds, in which regime",
+                       description="Compare the best upper and lower bounds of two architectures written in "
+                                   "the same symbols (n, L, T, d mean the same in both).")
+    p.add_argument("arch_a", metavar="ARCH_A", help="architecture text, or a path to a .arch file")
+    p.add_argument("arch_b", metavar="ARCH_B", help="architecture text, or a path to a .arch file")
+    p.add_argument("--convention", default="torch", choices=["torch", "keras", "textbook"])
+    p.add_argument("--measure", default="vc", help="vc | pdim | growth | sample | sample_realizable | sample_agnostic")
+    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"',
+                   help="an assumption on the regime (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    def run(args):
+        _arch_texts(args, "arch_a", "arch_b")
+        return cmd_compare(args)
+    p.set_defaults(func=run)
+
+
+def cmd_growth(args) -> int:
+    from .comparison import growth_report, growth_text
+    from .resolver import bound
+    from .cli import load_arch
+    base = _load_base(args)
+    arch = load_arch(args.arch)
+    reports = [growth_report(bound(arch, m, assume=args.assume, convention=args.convention, base=base),
+                             at=args.at or None, eps=args.eps, delta=args.delta, m=args.m)
+               for m in _measure_list(args)]
+    if args.json:
+        _print_json(reports[0] if len(reports) == 1 else reports)
+    else:
+        print("\n\n".join(growth_text(r) for r in reports))
+    return 0
+
+
+@_register
+def register_growth(sub):
+    from .cli import _arch_arg, _common
+    p = sub.add_parser("growth", help="growth exponents per symbol of the best bounds; elasticities with --at",
+                       description="Per symbol, the exponent of the dominant term of the best upper and lower "
+                                   "bound (logs shown); with --at binding every symbol, the elasticity "
+                                   "d log f / d log x of each route's exact bound at that point.")
+    _arch_arg(p)
+    _common(p)
+    p.add_argument("--measure", default="vc", help="vc | pdim | growth | sample | sample_realizable | sample_agnostic")
+    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
+    _sample_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_growth)
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import evaluate
+    from .resolver import bound
+    from .cli import load_arch
+    base = _load_base(args)
+    arch = load_arch(args.arch)
+    if args.measure:
+        measures = _measures(args.measure)
+    else:
+        measures = ["vc"] + (["sample_realizable", "sample_agnostic"] if args.eps and args.delta else [])
+    evs = [evaluate(bound(arch, m, assume=args.assume, convention=args.convention, base=base), args.at,
+                    eps=args.eps, delta=args.delta, m=args.m, base=base) for m in measures]
+    if args.json:
+        js = [e.to_json() for e in evs]
+        _print_json(js[0] if len(js) == 1 else js)
+    else:
+        print("\n\n".join(str(e) for e in evs))
+    return 0
+
+
+@_register
+def register_eval(sub):
+    from .cli import _arch_arg, _common
+    p = sub.add_parser("eval", help="numbers from the bounds with published constants, at a point",
+                       description="Evaluate every applicable bound at a point. Results stated with explicit "
+                                   "constants give numbers; results stated only up to constants say "
+                                   "'no published constant'. With --eps and --delta, also the sample sizes.")
+    _arch_arg(p)
+    _common(p)
+    p.add_argument("--measure", default=None,
+                   help="vc | pdim | growth | sample | sample_realizable | sample_agnostic "
+                        "(default: vc, and both sample measures when --eps and --delta are given)")
+    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
+    _sample_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_eval)
+
+
+def cmd_sweep(args) -> int:
+    from .evaluate import sweep
+    from .cli import load_arch
+    base = _load_base(args)
+    arch = load_arch(args.arch)
+    fmt = "json" if args.json else args.format
+    measures = _measure_list(args)
+    if args.plot and len(measures) > 1:
+        from .errors import UsageError
+        raise UsageError("--plot takes one measure; use --measure sample_realizable or sample_agnostic")
+    results = [sweep(arch, args.vary, at=args.at or None, measure=m, assume=args.assume,
+                     convention=args.convention, base=base, eps=args.eps, delta=args.delta, m=args.m,
+                     only=args.only or None) for m in measures]
+    if args.plot:
+        results[0].plot(args.plot)
+    if fmt == "json":
+        js = [s.to_json() for s in results]
+        _print_json(js[0] if len(js) == 1 else js)
+    elif fmt == "csv":
+        print("\n".join(s.to_csv().rstrip("\n") for s in results))
+    else:
+        print("\n\n".join(s.table() for s in results))
+    if args.plot:
+        import sys
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
+@_register
+def register_sweep(sub):
+    from .cli import _arch_arg, _common
+    p = sub.add_parser("sweep", help="parameter count and explicit bounds over a grid (csv, json, table, plot)",
+                       description="Evaluate the parameter count and every applicable bound with published "
+                                   "constants over a grid of symbol values, vectorised.")
+    _arch_arg(p)
+    _common(p)
+    p.add_argument("--vary", action="append", default=[], metavar="L=1..8",
+                   help="a symbol and its values: NAME=a..b, NAME=a..b:step or NAME=v1,v2,... (repeatable)")
+    p.add_argument("--measure", default="vc", help="vc | pdim | growth | sample_realizable | sample_agnostic")
+    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
+    _sample_args(p)
+    p.add_argument("--only", action="append", default=[], metavar="RESULT_ID",
+                   help="evaluate only this result (repeatable)")
+    p.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    p.add_argument("--json", action="store_true", help="same as --format json")
+    p.add_argument("--plot", metavar="OUT.png", help="write log-log curves (one varied symbol) or heatmaps (two)")
+    p.set_defaults(func=cmd_sweep)

@@ -41,6 +41,7 @@ SAMPLE_NAMES = ("eps", "delta", "m")            # the resolver's free symbols (p
 BRIDGE = ("vc", "pdim")
 PRECISION = 30                                  # significant digits of point evaluation
 FLOAT_MAX_LOG10 = math.log10(sys.float_info.max)
+FLOAT_MIN_LOG10 = math.log10(sys.float_info.min)     # below this a value is subnormal or rounds to 0
 NEEDS = {"sample_realizable": ("eps", "delta"), "sample_agnostic": ("eps", "delta"), "growth": ("m",)}
 
 
@@ -98,7 +99,14 @@ class Route:
 
     @property
     def citations(self) -> list:
-        return list(self.candidate.citations)
+        """Citation keys of this route; for a bridge, without the resolver's inner route (the
+        number uses its own inner bound, see ``Row.citations``)."""
+        if not self.inner_measure:
+            return list(self.candidate.citations)
+        keys: list = []
+        for step in self.candidate.steps:
+            _own_keys(step, keys)
+        return keys
 
     @property
     def unsound(self) -> bool:
@@ -109,6 +117,14 @@ class Route:
         if self.direction == "lower" and any(r.scope == "exists" for r in self.inner):
             return "exists"
         return self.candidate.scope
+
+
+def _own_keys(step, out: list) -> None:
+    if step.citation and step.citation not in out:
+        out.append(step.citation)
+    for child in step.children:
+        if getattr(child, "kind", "") != "bridge":
+            _own_keys(child, out)
 
 
 def _slug(view_name: str) -> str:
@@ -201,10 +217,11 @@ def routes(resolution, base=None, _inner_cache=None) -> list[Route]:
                 # taken over all views below: one row per (result, direction)
                 key = (result.id, c.direction)
                 if key in seen_bridges:
-                    if route.best:
-                        for r in out:
-                            if r.id == result.id and r.direction == c.direction:
-                                r.best = True
+                    for r in out:
+                        if r.id == result.id and r.direction == c.direction:
+                            r.best = r.best or route.best
+                            if r.candidate.unsound and not c.unsound:
+                                r.candidate = c        # prefer a route with no UNVERIFIED step
                     continue
                 seen_bridges.add(key)
             if result.form != "explicit":
@@ -304,7 +321,15 @@ def normalise_bindings(quantities, bindings) -> dict:
     out = {name: _number(v, f"--at {name}") for name, v in dict(bindings).items()}
     from .api import check_bindings
     check_bindings(out, quantities.symbols())
+    for name, v in out.items():
+        _check_size(name, v, "--at")
     return out
+
+
+def _check_size(name, value, what):
+    """Architecture symbols are sizes (widths, depths, lengths): positive integers."""
+    if not value.is_integer:
+        raise EvaluationError(f"{what} {name}: a size must be a positive integer, got {value}")
 
 
 def require_all(quantities, bindings: dict, extra: dict | None = None, needs=()) -> None:
@@ -328,15 +353,26 @@ def require_all(quantities, bindings: dict, extra: dict | None = None, needs=())
 def _subs_map(expr, bindings: dict, extra: dict) -> dict:
     """Map the free symbols of ``expr`` to numbers: user symbols (integer) by name, and the
     resolver's eps/delta/m (not integer) from ``extra``. Names are never confused: a user width
-    named ``m`` is an integer symbol, the growth-function argument ``m`` is not."""
+    named ``m`` is an integer symbol, the growth-function argument ``m`` is not.
+
+    Values are arbitrary-precision floats (``WORK_DIGITS``), so that substituting into
+    ``(e m N / W)^W`` evaluates numerically instead of building an exact rational with millions of
+    digits; integers up to 10^40 are exact in them."""
     mapping = {}
     for s in expr.free_symbols:
         if s.name in SAMPLE_NAMES and not s.is_integer:
             if extra.get(s.name) is not None:
-                mapping[s] = extra[s.name]
+                mapping[s] = _work(extra[s.name])
         elif s.name in bindings:
-            mapping[s] = bindings[s.name]
+            mapping[s] = _work(bindings[s.name])
     return mapping
+
+
+WORK_DIGITS = PRECISION + 15
+
+
+def _work(value):
+    return _sp().Float(value, WORK_DIGITS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,6 +387,7 @@ class Number:
     log10: float | None
     overflow: bool = False      # beyond the float range (the float is inf; ``exact``/``log10`` are right)
     undefined: str = ""         # why there is no real value (e.g. the log of a negative number)
+    underflow: bool = False     # nonzero but below the normal float range (the float is 0 or inexact)
 
     def __str__(self) -> str:
         return format_number(self)
@@ -376,6 +413,8 @@ def _to_number(value) -> Number:
     log10 = float(mpmath.log10(abs(v._to_mpmath(mpmath.mp.prec))))
     if log10 > FLOAT_MAX_LOG10:
         return Number(v, math.copysign(math.inf, float(sp.sign(v))), log10, overflow=True)
+    if log10 < FLOAT_MIN_LOG10:
+        return Number(v, float(v), log10, underflow=True)
     return Number(v, float(v), log10)
 
 
@@ -383,9 +422,10 @@ def format_number(num: Number, digits: int = 6) -> str:
     """Text for a value: ``12345``, ``1.23457e+21``, ``1.23457e+456 (beyond float range)``."""
     if num is None or num.float is None:
         return num.undefined if num is not None and num.undefined else "—"
-    if num.overflow:
+    if num.overflow or num.underflow:
         import mpmath
-        return f"{mpmath.nstr(num.exact._to_mpmath(200), digits)} (beyond float range)"
+        return (f"{mpmath.nstr(num.exact._to_mpmath(200), digits)} "
+                f"({'beyond' if num.overflow else 'below'} float range)")
     v = num.float
     if v == int(v) and abs(v) < 1e15:
         return f"{int(v):,}"
@@ -424,6 +464,14 @@ class Row:
     def usable(self) -> bool:
         """Eligible for the best number: a value, no failing condition, no UNVERIFIED step."""
         return self.numeric and self.applies and not self.route.unsound
+
+    @property
+    def citations(self) -> list:
+        """The keys behind this number: the route's own, and the inner bound's for a bridge."""
+        keys = list(self.route.citations)
+        if self.inner is not None:
+            keys += [k for k in self.inner.citations if k not in keys]
+        return keys
 
     @property
     def reason(self) -> str:
@@ -477,7 +525,7 @@ def _eval_route(route: Route, bindings: dict, extra: dict, memo: dict) -> Row:
     def at_point(expr):
         mapping = _subs_map(expr, bindings, extra)
         if route.inner_measure:
-            mapping[_placeholder(route.inner_measure)] = inner_value
+            mapping[_placeholder(route.inner_measure)] = _work(inner_value)
         return expr.xreplace(mapping)
 
     row.conditions = [(c.text, _check_condition(c, at_point)) for c in route.conditions]
@@ -637,8 +685,8 @@ def evaluation_text(ev: Evaluation) -> str:
                                  + (" here: this bound does not apply at this point" if status == "fails" else ""))
         if best is not None:
             what = "smallest" if best.route.direction == "upper" else "largest"
-            lines.append(f"  {what} applicable value here: {format_number(best.value)} ({best.id}, "
-                         f"{', '.join(best.route.citations)})")
+            lines.append(f"  {what} applicable value here: {format_number(best.value)} ({best.id}; "
+                         f"cites {', '.join(best.citations)})")
         elif any(r.numeric for r in rows):
             lines.append("  no explicit bound applies at this point without a failing condition or an UNVERIFIED step")
         lines.append("")
@@ -653,12 +701,13 @@ def evaluation_text(ev: Evaluation) -> str:
 
 def _number_json(num: Number | None) -> dict:
     if num is None:
-        return {"value": None, "value_text": None, "log10": None, "overflow": False}
+        return {"value": None, "value_text": None, "log10": None, "overflow": False, "underflow": False}
     return {
-        "value": None if num.float is None or num.overflow else num.float,
+        "value": None if num.float is None or num.overflow or num.underflow else num.float,
         "value_text": None if num.exact is None else _sci(num),
         "log10": num.log10,
         "overflow": num.overflow,
+        "underflow": num.underflow,
     }
 
 
@@ -674,7 +723,7 @@ def evaluation_json(ev: Evaluation) -> dict:
     def row_json(r: Row) -> dict:
         out = {
             "result": r.id, "view": r.route.view, "direction": r.route.direction,
-            "form": r.route.result.form, "citations": r.route.citations,
+            "form": r.route.result.form, "citations": r.citations,
             "source": r.route.result.source.key, "locator": r.route.result.locator,
             "order": ascii_expr(r.route.candidate.bound_expr), "best_order": r.route.best,
             "scope": r.route.scope, "unverified_applicability": r.route.unsound,
@@ -699,8 +748,10 @@ def evaluation_json(ev: Evaluation) -> dict:
         else str(ev.params),
         "upper": [row_json(r) for r in ev.uppers],
         "lower": [row_json(r) for r in ev.lowers],
-        "best_upper": None if best_u is None else {"result": best_u.id, **_number_json(best_u.value)},
-        "best_lower": None if best_l is None else {"result": best_l.id, **_number_json(best_l.value)},
+        "best_upper": None if best_u is None else {"result": best_u.id, "citations": best_u.citations,
+                                                   **_number_json(best_u.value)},
+        "best_lower": None if best_l is None else {"result": best_l.id, "citations": best_l.citations,
+                                                   **_number_json(best_l.value)},
     }
 
 
@@ -712,22 +763,33 @@ def _safe_names(exprs, arg_symbols):
     sp = _sp()
     renamed = {}
     for i, s in enumerate(arg_symbols):
-        renamed[s] = sp.Symbol(f"x{i}", positive=True)
+        renamed[s] = sp.Symbol(f"arg{i}", positive=True)
     return [e.xreplace(renamed) for e in exprs], [renamed[s] for s in arg_symbols]
 
 
-def _log10_expr(expr):
-    """log10 of a positive expression with logs of products and powers split, so that a bound
-    like (4 e m)^(W) has a finite logarithm when its value overflows."""
+def _split_logs(expr):
+    """Split every log of a product or power into a sum (log(16 3^U e) -> log 16 + U log 3 + 1),
+    after pulling common factors out of sums, so that no intermediate value overflows a float
+    when the log itself is moderate. Used only on our own bound expressions, whose log arguments
+    are positive counts (a negative factor would give nan, shown as undefined, never a wrong
+    number)."""
     sp = _sp()
-    return sp.expand_log(sp.log(expr), force=False) / sp.log(10)
+
+    def split(x):
+        return sp.expand_log(sp.log(sp.factor_terms(x.args[0])), force=True)
+    return expr.replace(lambda x: isinstance(x, sp.log), split)
+
+
+def _log10_expr(expr):
+    """log10 of a positive expression, with logs of products and powers split, so that a bound
+    like (4 e m)^W has a finite logarithm when its value is beyond the float range."""
+    sp = _sp()
+    return _split_logs(sp.log(_split_logs(expr))) / sp.log(10)
 
 
 def _value_expr(expr):
-    """The expression with logs of products and powers split (log(3^U) -> U log 3), which avoids
-    overflow inside a log whose value is moderate."""
-    sp = _sp()
-    return sp.expand_log(expr, force=False)
+    """The expression with logs of products and powers split (see ``_split_logs``)."""
+    return _split_logs(expr)
 
 
 @dataclass
@@ -743,6 +805,16 @@ class Column:
     failed: object = None           # boolean mask: a condition of the result fails there
     inner: list = field(default_factory=list)   # for bridges: keys of the inner columns used
     conditions_open: list = field(default_factory=list)
+    failed_by: dict = field(default_factory=dict)   # condition text -> number of points where it fails
+    inner_citations: list = field(default_factory=list)
+
+    @property
+    def citations(self) -> list:
+        """The route's citation keys, and for a bridge those of the inner bounds it used."""
+        if self.route is None:
+            return []
+        keys = list(self.route.citations)
+        return keys + [k for k in dict.fromkeys(self.inner_citations) if k not in keys]
 
     @property
     def direction(self) -> str | None:
@@ -787,8 +859,10 @@ class _Progress:
 class Plan:
     """Bounds of one resolution compiled once to numpy functions; ``run(grid)`` evaluates them.
 
-    Each expression is lambdified once (with common subexpressions shared between the parameter
-    count, every bound and every condition); evaluation on arrays involves no sympy at all.
+    The parameter count, every bound and every checkable condition are lambdified together once
+    (common subexpressions shared; numeric constants such as log 2 folded to floats); evaluation on
+    arrays involves no sympy at all. Bridges (bounds in terms of the VC dimension) are compiled
+    apart, with the VC value as an extra argument computed from their inner columns.
     """
 
     def __init__(self, resolution, fixed: dict, varied: list[str], extra: dict, routes_: list[Route],
@@ -810,7 +884,6 @@ class Plan:
                                  f"(applicable: {', '.join(sorted({r.id for r in routes_}))})")
             numeric = [r for r in numeric if r.id in wanted]
             self.skipped = [r for r in self.skipped if r.id in wanted]
-        # inner routes of bridges are computed as hidden columns when not already present
         ordered: list[Route] = []
         keys = set()
 
@@ -819,150 +892,186 @@ class Plan:
             if k not in keys:
                 keys.add(k)
                 ordered.append(r)
-        for r in numeric:
+        for r in numeric:            # inner routes of bridges first (hidden unless asked for)
             for ir in r.inner:
                 add(ir)
         for r in numeric:
             add(r)
         self.routes = ordered
-        self.visible = {(r.id, r.view, r.direction) for r in numeric}
-        # symbols: varied ones are arguments; fixed ones and eps/delta/m are substituted now
+        self.visible = [i for i, r in enumerate(ordered) if any(r is x for x in numeric)]
+        # varied symbols are arguments; fixed ones and eps/delta/m are substituted now
         self.arg_symbols = [syms[n] for n in self.varied]
         fixed_map = {syms[n]: v for n, v in self.fixed.items()}
         sample = _sample_symbols()
         for n, v in self.extra.items():
             if v is not None:
                 fixed_map[sample[n]] = v
-        placeholders = [_placeholder(m) for m in BRIDGE]
-        exprs = [q.params]
-        slots = []                  # (route index, "value"|"cond", condition index)
+        self._fixed_map = fixed_map
+        params = q.params if isinstance(q.params, sp.Basic) else sp.Integer(q.params)
+        plain_exprs = [params.xreplace(fixed_map)]
+        self._slots = {}          # route index -> (value slot, [(condition slot, Condition)])
+        self._bridge_fns = {}     # route index -> (function, n conditions)
+        self._open = {}
+        self._may_underflow = {}
         for i, r in enumerate(self.routes):
-            exprs.append(_value_expr(r.expr))
-            slots.append((i, "value", None))
-            for j, c in enumerate(r.conditions):
-                if c.expr is not None:
-                    exprs.append(c.expr)
-                    slots.append((i, "cond", j))
-        exprs = [sp.sympify(e).xreplace(fixed_map) for e in exprs]   # our own expressions, not text
-        free = set().union(*(e.free_symbols for e in exprs)) - set(self.arg_symbols) - set(placeholders)
+            self._open[i] = [f"{c.text} ({c.why_open})" for c in r.conditions if c.expr is None]
+            self._may_underflow[i] = _may_underflow(r.expr)
+            value = _fold(_value_expr(r.expr).xreplace(fixed_map))
+            conds = [(c, _fold(_relation(c).xreplace(fixed_map))) for c in r.conditions if c.expr is not None]
+            self._check_free([value] + [e for _, e in conds], r)
+            if r.inner_measure:
+                ph = _placeholder(r.inner_measure)
+                fn = self._lambdify(self.arg_symbols + [ph], [value] + [e for _, e in conds])
+                self._bridge_fns[i] = (fn, [c for c, _ in conds])
+                continue
+            vslot = len(plain_exprs)
+            plain_exprs.append(value)
+            cslots = []
+            for c, e in conds:
+                cslots.append((len(plain_exprs), c))
+                plain_exprs.append(e)
+            self._slots[i] = (vslot, cslots)
+        self._check_free(plain_exprs[:1], None)
+        self._fn_plain = self._lambdify(self.arg_symbols, plain_exprs)
+        self._log_fns = {}
+        if progress is not None:
+            progress.step()
+
+    def _check_free(self, exprs, route):
+        allowed = set(self.arg_symbols) | {_placeholder(m) for m in BRIDGE}
+        free = set().union(*(e.free_symbols for e in exprs)) - allowed
         if free:
             names = sorted({s.name for s in free})
             raise EvaluationError(f"cannot sweep: unbound symbol{'s' if len(names) > 1 else ''} {', '.join(names)} "
                                   "(vary it with --vary or fix it with --at; eps/delta with --eps/--delta, m with --m)")
-        args = self.arg_symbols + placeholders
+
+    @staticmethod
+    def _lambdify(args, exprs):
+        sp = _sp()
         renamed, new_args = _safe_names(exprs, args)
-        # bridges take their inner value as an argument: compile them apart from the rest
-        plain = [k for k, e in enumerate(exprs) if not (e.free_symbols & set(placeholders))]
-        bridged = [k for k in range(len(exprs)) if k not in plain]
-        self._slots = slots
-        self._plain_idx = plain
-        self._bridged_idx = bridged
-        self._fn_plain = sp.lambdify(new_args, [renamed[k] for k in plain], modules="numpy", cse=True)
-        self._fn_bridged = (sp.lambdify(new_args, [renamed[k] for k in bridged], modules="numpy", cse=True)
-                            if bridged else None)
-        self._log_fns = {}
-        self._log_sources = {i: _log10_expr(r.expr).xreplace(fixed_map) for i, r in enumerate(self.routes)}
-        self._new_args = new_args
-        self._args = args
-        if progress is not None:
-            progress.step()
+        return sp.lambdify(new_args, renamed, modules="numpy", cse=True)
 
     def _log_fn(self, i):
         if i not in self._log_fns:
-            sp = _sp()
-            (expr,), _ = _safe_names([self._log_sources[i]], self._args)
-            self._log_fns[i] = sp.lambdify(self._new_args, expr, modules="numpy", cse=True)
+            r = self.routes[i]
+            source = _fold(_log10_expr(r.expr).xreplace(self._fixed_map))
+            args = self.arg_symbols + ([_placeholder(r.inner_measure)] if r.inner_measure else [])
+            self._log_fns[i] = self._lambdify(args, [source])
         return self._log_fns[i]
 
     def run(self, grid: dict) -> list[Column]:
         """Evaluate on ``grid`` ({varied name: 1-D float array, all the same length})."""
         import numpy as np
         arrays = [np.asarray(grid[n], dtype=float) for n in self.varied]
-        size = arrays[0].shape if arrays else ()
-        nan_args = [np.full(size, np.nan) for _ in BRIDGE]
+        size = arrays[0].shape
+        zeros = np.zeros(size, dtype=bool)
         with np.errstate(all="ignore"):
-            out = self._fn_plain(*arrays, *nan_args)
-        results: dict[int, object] = dict(zip(self._plain_idx, out))
-        route_cols: dict[int, Column] = {}
-        params = Column("W", "params", None, np.broadcast_to(np.asarray(results[0], dtype=float), size))
-        # plain routes first, then bridges (which need their inner columns)
-        pending = list(range(len(self.routes)))
-        for i in pending:
+            out = self._fn_plain(*arrays)
+        params = Column("W", "params", None, _full(out[0], size), None, zeros, zeros)
+        cols: dict[int, Column] = {}
+        for i, (vslot, cslots) in self._slots.items():
+            cols[i] = self._column(i, out[vslot], [(out[k], c) for k, c in cslots], arrays, (), size, zeros)
+        for i, (fn, conds) in self._bridge_fns.items():
             r = self.routes[i]
-            if r.inner_measure:
-                continue
-            route_cols[i] = self._column(i, r, results, arrays, size, None)
-        for i in pending:
-            r = self.routes[i]
-            if not r.inner_measure:
-                continue
-            inner_idx = [k for k, rr in enumerate(self.routes)
-                         if any(rr is x for x in r.inner) and k in route_cols]
+            combine = np.fmin if r.direction == "upper" else np.fmax      # ignores nan
             inner_v = np.full(size, np.nan)
             used = []
-            combine = np.fmin if r.direction == "upper" else np.fmax     # nan-ignoring
-            for k in inner_idx:
-                col = route_cols[k]
-                if col.route.unsound:
-                    continue            # an UNVERIFIED step never feeds a number
-                inner_v = combine(inner_v, col.values)   # failed conditions are already nan
-                used.append(col.key)
-            bridge_args = [inner_v if m == r.inner_measure else np.full(size, np.nan) for m in BRIDGE]
+            used_routes = []
+            for k, col in cols.items():
+                if any(col.route is x for x in r.inner) and not col.route.unsound:
+                    inner_v = combine(inner_v, col.values)   # nan where its condition fails
+                    used.append(col.key)
+                    used_routes.append(col.route)
             with np.errstate(all="ignore"):
-                bout = self._fn_bridged(*arrays, *bridge_args)
-            merged = dict(results)
-            merged.update(zip(self._bridged_idx, bout))
-            col = self._column(i, r, merged, arrays, size, bridge_args)
+                bout = fn(*arrays, inner_v)
+            col = self._column(i, bout[0], list(zip(bout[1:], conds)), arrays, (inner_v,), size, zeros)
             col.inner = used
-            col.values = np.where(np.isnan(inner_v), np.nan, col.values)
-            route_cols[i] = col
-        cols = [params]
-        for i, r in enumerate(self.routes):
-            if (r.id, r.view, r.direction) in self.visible:
-                cols.append(route_cols[i])
-        self._all_columns = route_cols
-        return cols
+            col.inner_citations = [k for ir in used_routes for k in ir.citations]
+            nan_inner = np.isnan(inner_v)
+            if nan_inner.any():
+                col.values = np.where(nan_inner, np.nan, col.values)
+            cols[i] = col
+        return [params] + [cols[i] for i in self.visible]
 
-    def _column(self, i, r, results, arrays, size, bridge_args) -> Column:
+    def _column(self, i, raw, conds, arrays, extra_args, size, zeros) -> Column:
         import numpy as np
-        k_value = None
-        failed = np.zeros(size, dtype=bool)
-        open_ = []
-        for k, (ri, kind, j) in enumerate(self._slots, start=1):
-            if ri != i:
-                continue
-            if kind == "value":
-                k_value = k
-                continue
-            c = r.conditions[j]
-            v = np.broadcast_to(np.asarray(results[k], dtype=float), size)
-            with np.errstate(invalid="ignore"):
-                ok = {">": v > 0, ">=": v >= 0, "<": v < 0, "<=": v <= 0, "=": np.abs(v) < 1e-9}[c.rel]
-            failed = failed | ~ok
-        for c in r.conditions:
-            if c.expr is None:
-                open_.append(f"{c.text} ({c.why_open})")
-        values = np.array(np.broadcast_to(np.asarray(results[k_value], dtype=float), size))
-        bad = ~np.isfinite(values)
+        r = self.routes[i]
+        values = _full(raw, size)
+        failed = zeros
+        failed_by = {}
+        for ok, c in conds:
+            if not isinstance(ok, np.ndarray) or ok.shape != size:
+                if bool(np.all(ok)):
+                    continue                # decided for every point (e.g. U >= 2 for integer sizes)
+            bad_here = ~_full(ok, size, bool)
+            n_bad = int(bad_here.sum())
+            if n_bad:
+                failed_by[c.text] = n_bad
+                failed = bad_here if failed is zeros else (failed | bad_here)
         log10 = None
-        overflow = np.zeros(size, dtype=bool)
-        if bad.any():
-            fn = self._log_fn(i)
-            args = bridge_args if bridge_args is not None else [np.full(size, np.nan) for _ in BRIDGE]
+        overflow = zeros
+        # a value that is not finite, or 0 (a positive bound that underflowed), is recomputed in
+        # log space: beyond the float range it is kept as its log10, never as a wrong number
+        total = values.sum()            # nan or inf anywhere makes the sum non-finite
+        if not np.isfinite(total) or (self._may_underflow[i] and not values.all()):
+            bad = ~np.isfinite(values) | (values == 0)
+            values = values.copy()
             with np.errstate(all="ignore"):
-                lv = np.broadcast_to(np.asarray(fn(*arrays, *args), dtype=float), size)
+                lv = _full(self._log_fn(i)(*arrays, *extra_args)[0], size)
             finite_log = np.isfinite(lv) & bad
-            small = finite_log & (lv <= FLOAT_MAX_LOG10)
-            values[small] = 10.0 ** lv[small]
-            overflow = finite_log & (lv > FLOAT_MAX_LOG10)
-            values[overflow] = np.inf
-            values[bad & ~finite_log] = np.nan
+            inside = finite_log & (lv <= FLOAT_MAX_LOG10) & (lv >= FLOAT_MIN_LOG10)
+            values[inside] = 10.0 ** lv[inside]
+            overflow = finite_log & ((lv > FLOAT_MAX_LOG10) | (lv < FLOAT_MIN_LOG10))
+            values[overflow & (lv > 0)] = np.inf
+            values[overflow & (lv < 0)] = 0.0
+            values[bad & ~finite_log & ~(values == 0)] = np.nan
             log10 = np.where(overflow, lv, np.nan) if overflow.any() else None
-        values = np.where(failed, np.nan, values)
-        if log10 is not None:
-            log10 = np.where(failed, np.nan, log10)
-            overflow = overflow & ~failed
-        return Column(r.key, "bound", r, values, log10, overflow, failed, [], open_)
+            if log10 is None:
+                overflow = zeros
+        if failed is not zeros and failed.any():
+            values = np.where(failed, np.nan, values)
+            if log10 is not None:
+                log10 = np.where(failed, np.nan, log10)
+                overflow = overflow & ~failed
+        return Column(r.key, "bound", r, values, log10, overflow, failed, [], self._open[i], failed_by)
+
+
+def _may_underflow(expr) -> bool:
+    """Can a float evaluation of ``expr`` round a positive value to 0? Only through a power with a
+    symbolic exponent (``(e m / d)^d``) or an exponential; otherwise a 0 is a real 0."""
+    sp = _sp()
+    if expr.has(sp.exp):
+        return True
+    return any(not p.exp.is_number for p in expr.atoms(sp.Pow))
+
+
+def _full(x, size, dtype=float):
+    """``x`` as an array of ``size`` (lambdified constants come back as scalars)."""
+    import numpy as np
+    if isinstance(x, np.ndarray) and x.shape == size and x.dtype == dtype:
+        return x
+    return np.array(np.broadcast_to(np.asarray(x, dtype=dtype), size))
+
+
+def _relation(c: Condition):
+    """The condition ``expr rel 0`` as a sympy relational (lambdified to a boolean array)."""
+    sp = _sp()
+    e = c.expr
+    return {">": lambda: sp.StrictGreaterThan(e, 0), ">=": lambda: sp.GreaterThan(e, 0),
+            "<": lambda: sp.StrictLessThan(e, 0), "<=": lambda: sp.LessThan(e, 0),
+            "=": lambda: sp.StrictLessThan(sp.Abs(e), sp.Float(1e-9))}[c.rel]()
+
+
+def _fold(expr):
+    """Replace numeric constants that are not rational (log 2, e, pi) by floats, so that they
+    fold into one coefficient instead of costing an array operation each."""
+    sp = _sp()
+    if expr is sp.true or expr is sp.false:
+        return expr
+    consts = {a for a in expr.atoms(sp.Function, sp.NumberSymbol) if a.is_number and not a.is_Rational}
+    if not consts:
+        return expr
+    return expr.xreplace({a: a.evalf(17) for a in consts})
 
 
 def parse_vary(spec: str) -> tuple[str, list]:
@@ -1089,11 +1198,12 @@ class Sweep:
             r = c.route
             cols.append({
                 "key": c.key, "result": r.id, "direction": r.direction, "view": r.view,
-                "citations": r.citations, "source": r.result.source.key, "locator": r.result.locator,
+                "citations": c.citations, "source": r.result.source.key, "locator": r.result.locator,
                 "scope": r.scope, "unverified_applicability": r.unsound,
                 "conditions_not_checked": c.conditions_open,
                 "points_where_a_condition_fails": int(c.failed.sum()),
-                "points_beyond_float_range": int(c.overflow.sum()),
+                "failing_conditions": c.failed_by,
+                "points_outside_float_range": int(c.overflow.sum()),
                 "inner": c.inner,
             })
         header = self.header()
@@ -1119,17 +1229,21 @@ class Sweep:
         }
 
     def notes(self) -> list[str]:
+        import numpy as np
         out = []
         for c in self.columns[1:]:
             n_fail = int(c.failed.sum())
             if n_fail:
-                texts = [t.text for t in c.route.conditions if t.expr is not None]
-                out.append(f"{c.key}: blank at {n_fail} point(s) where its condition "
-                           f"{' / '.join(texts)} fails (the bound does not apply there)")
+                which = "; ".join(f"{t} fails at {k}" for t, k in c.failed_by.items())
+                out.append(f"{c.key}: blank at {n_fail} point(s) where a condition of the result fails "
+                           f"({which}): the bound does not apply there")
             n_over = int(c.overflow.sum())
             if n_over:
-                out.append(f"{c.key}: {n_over} value(s) beyond the float range, written in scientific notation "
+                out.append(f"{c.key}: {n_over} value(s) outside the float range, written in scientific notation "
                            "from their logarithm")
+            n_undef = int((np.isnan(c.values) & ~c.failed).sum())
+            if n_undef:
+                out.append(f"{c.key}: undefined (no real value) at {n_undef} point(s)")
             if c.route.unsound:
                 out.append(f"{c.key}: a step of this route is UNVERIFIED (a feed-forward result applied to "
                            "shared weights)")
@@ -1193,7 +1307,7 @@ def _sci_from_log10(lv: float) -> str:
     mant = 10.0 ** (lv - exp)
     if mant >= 9.9999999999995:
         mant, exp = 1.0, exp + 1
-    return f"{mant:.12g}e+{exp}"
+    return f"{mant:.12g}e{exp:+d}"
 
 
 def _json_cell(cell: str):
@@ -1203,7 +1317,7 @@ def _json_cell(cell: str):
         v = float(cell)
     except ValueError:
         return cell
-    if not math.isfinite(v):
+    if not math.isfinite(v) or (v == 0 and cell not in ("0", "0.0")):
         return cell           # beyond the float range: kept as text, never as a wrong number
     return int(cell) if cell.lstrip("-").isdigit() else v
 
@@ -1215,9 +1329,9 @@ def _table_cell(cell: str) -> str:
         v = float(cell)
     except ValueError:
         return cell
-    if not math.isfinite(v):
-        mant, _, exp = cell.partition("e+")
-        return f"{float(mant):.4g}e+{exp}"
+    if not math.isfinite(v) or (v == 0 and cell not in ("0", "0.0")):
+        mant, _, exp = cell.partition("e")
+        return f"{float(mant):.4g}e{exp}"
     if cell.lstrip("-").isdigit():
         return cell
     return f"{v:.6g}"
@@ -1262,7 +1376,10 @@ def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str =
     >>> [int(w) for w in s.columns[0].values]
     [49, 97, 121, 369]
     """
-    import numpy as np
+    try:
+        import numpy as np
+    except ImportError:
+        raise UsageError("sweep needs numpy: install vcbound[plot] (or numpy)") from None
     from .resolver import bound as _bound
     bar = _Progress(4, progress)
     try:
@@ -1280,6 +1397,8 @@ def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str =
                 from .errors import did_you_mean
                 raise UsageError(f"--vary: '{name}' is not a symbol of this architecture "
                                  f"{did_you_mean(name, known, 'symbol') if known else '(it has none)'}")
+            for v in values[name]:
+                _check_size(name, v, "--vary")
             if name in fixed:
                 raise UsageError(f"'{name}' is both varied (--vary) and fixed (--at)")
         extra = {"eps": None if eps is None else _number(eps, "--eps"),
@@ -1314,6 +1433,14 @@ def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str =
         bar.close()
 
 
+def _merge_counts(dicts) -> dict:
+    out: dict = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
 def _concat(chunks) -> list[Column]:
     import numpy as np
     out = []
@@ -1330,7 +1457,8 @@ def _concat(chunks) -> list[Column]:
             None if first.overflow is None else np.concatenate([c.overflow for c in cols]),
             None if first.failed is None else np.concatenate([c.failed for c in cols]),
             sorted(set().union(*(set(c.inner) for c in cols))) if first.kind == "bound" else [],
-            first.conditions_open))
+            first.conditions_open, _merge_counts(c.failed_by for c in cols),
+            list(dict.fromkeys(k for c in cols for k in c.inner_citations))))
     return out
 
 
@@ -1373,6 +1501,14 @@ def plot_sweep(sw: Sweep, path: str, dpi: int = 120) -> str:
             label = c.label if c.kind == "params" else f"{c.direction} {c.label}"
             ax.plot(x[order], y[order], label=label, **style)
         ax.set_xscale("log")
+        if len(x) and x.min() >= 1 and x.max() / x.min() < 1000:
+            from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+            ticks = np.unique(x)
+            if len(ticks) > 12:
+                ticks = ticks[np.unique(np.geomspace(1, len(ticks), 10).astype(int) - 1)]
+            ax.xaxis.set_major_locator(FixedLocator(ticks))
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_locator(NullLocator())
         if use_log10:
             ax.set_ylabel(f"log10 of the {measure} bound")
         else:

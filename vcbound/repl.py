@@ -523,9 +523,9 @@ def _cmd_compare(s: Session, arg: str, start: int):
 def _compare_function():
     import importlib
     try:
-        module = importlib.import_module("vcbound.compare")
+        module = importlib.import_module("vcbound.comparison")
     except ModuleNotFoundError as exc:
-        if exc.name in ("vcbound.compare",):
+        if exc.name in ("vcbound.comparison",):
             return None
         raise
     return getattr(module, "compare", None)
