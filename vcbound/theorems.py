@@ -405,41 +405,44 @@ def _bib_value(text: str, pos: int) -> tuple[str, int]:
         raise BibtexError("expected a field value", pos)
     ch = text[pos]
     if ch == "{":
-        depth, i = 1, pos + 1
-        while i < n:
-            c = text[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[pos + 1:i], i + 1
-            i += 1
-        raise BibtexError("unbalanced braces in a field value", pos)
+        end = _bib_scan(text, pos + 1, closer="}")
+        if end is None:
+            raise BibtexError("unbalanced braces in a field value", pos)
+        return text[pos + 1:end], end + 1
     if ch == '"':
-        depth, i = 0, pos + 1
-        while i < n:
-            c = text[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth < 0:
-                    raise BibtexError("unbalanced braces in a quoted value", i)
-            elif c == '"' and depth == 0:
-                return text[pos + 1:i], i + 1
-            i += 1
-        raise BibtexError("unterminated quoted value", pos)
+        end = _bib_scan(text, pos + 1, closer='"')
+        if end is None:
+            raise BibtexError("unterminated quoted value", pos)
+        return text[pos + 1:end], end + 1
     m = _BIB_WORD.match(text, pos)
     if not m:
         raise BibtexError(f"expected a field value, found {ch!r}", pos)
     return m.group(), m.end()
+
+
+def _bib_scan(text: str, i: int, closer: str) -> int | None:
+    """Offset of the ``closer`` that ends a value starting at ``i`` (nested braces and backslash
+    escapes skipped), or None. A braced value ends at the brace that closes depth 1; a quoted value
+    at a quote outside braces, and a stray closing brace inside it is an error."""
+    depth = 1 if closer == "}" else 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if closer == "}" and depth == 0:
+                return i
+            if depth < 0:
+                raise BibtexError("unbalanced braces in a quoted value", i)
+        elif c == closer and depth == 0:
+            return i
+        i += 1
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
