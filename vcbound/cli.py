@@ -80,6 +80,9 @@ def cmd_params(args) -> int:
     from .render import params_json, params_text
     q = count(load_arch(args.arch), args.convention)
     bindings = bindings_from(args, q)
+    for name, value in bindings.items():   # every symbol of an architecture is a count
+        if not getattr(value, "is_Integer", False):
+            raise UsageError(f"--at: {name} counts layers, units or steps and must be a whole number, got {value}")
     if args.json:
         print(json.dumps(params_json(q, bindings), indent=2))
     else:

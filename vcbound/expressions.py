@@ -227,7 +227,8 @@ def syntax_error(exc: UnexpectedInput, text: str, filename: str, cls=ExpressionE
         msg += _unclosed_hint(text, pos)
     elif isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         expected = set(getattr(exc, "expected", ()) or ())
-        msg = "unexpected end of input" + (" (unclosed parenthesis?)" if "RPAR" in expected else "")
+        hint = _unclosed_hint(text, len(text))
+        msg = "unexpected end of input" + (hint or (" (unclosed parenthesis?)" if "RPAR" in expected else ""))
         lines = text.splitlines() or [""]
         line = len(lines)
         column = len(lines[-1]) + 1
@@ -298,7 +299,9 @@ def _parse(text: str, start: str, filename: str, integer_symbols: bool, allow_fu
     try:
         return ExprBuilder(text, filename, integer_symbols, allow_functions).transform(tree)
     except RecursionError:
-        raise ExpressionError("expression too long or nested too deeply", text, 1, 1, 1, filename) from None
+        lead = text[:len(text) - len(text.lstrip())]
+        raise ExpressionError("expression too long or nested too deeply", text, lead.count("\n") + 1,
+                              len(lead) - (lead.rfind("\n") + 1) + 1, 1, filename) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionError):
             raise exc.orig_exc from None
@@ -326,6 +329,20 @@ def parse_condition(text: str, filename: str = "<condition>", integer_symbols: b
     return _parse(text, "condition", filename, integer_symbols, True)
 
 
+def _top_level_parts(text: str):
+    """``(start, part)`` for the comma-separated parts of ``text`` (commas inside parentheses kept)."""
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0:
+            yield start, text[start:i]
+            start = i + 1
+    yield start, text[start:]
+
+
 def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
     """Parse ``n=64, d=32, T=100`` into ``{"n": 64, ...}`` (values are expressions, usually numbers).
 
@@ -333,10 +350,8 @@ def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
     {'n': 64, 'd': 32}
     """
     result: dict[str, object] = {}
-    offset = 0
-    for part in text.split(","):
-        column = offset + 1 + (len(part) - len(part.lstrip()))
-        offset += len(part) + 1
+    for start, part in _top_level_parts(text):
+        column = start + 1 + (len(part) - len(part.lstrip()))
         if not part.strip():
             continue
         name, eq, value = part.partition("=")
@@ -346,10 +361,12 @@ def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
                                   len(part.strip()), filename)
         if not name.isidentifier() or name.startswith("_"):
             raise ExpressionError(f"not a symbol name: '{name}'", text, 1, column, len(name) or 1, filename)
+        # parse the value where it stands (blanked prefix), so every position and hint is in `text`
+        value_start = start + len(part) - len(value)
         try:
-            val = parse_expression(value, filename, allow_functions=True)
+            val = parse_expression(" " * value_start + value, filename, allow_functions=True)
         except ExpressionError as exc:
-            raise exc.with_source(text, filename, 0, column + len(name) + 1 - 1 + (len(value) - len(value.lstrip()))) from None
+            raise exc.with_source(text, filename) from None
         if val.free_symbols:
             raise ExpressionError(f"value of {name} must be a number, got '{value.strip()}'", text, 1,
                                   column, len(part.strip()), filename)

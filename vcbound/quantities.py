@@ -301,6 +301,9 @@ class _Walker:
             proj = layer.option("proj")
             if proj is not None and conv != "torch":
                 raise self.arch.error("proj= is torch's LSTM projection; use convention=torch", layer.span)
+            if proj is not None and (proj - n).is_nonnegative:
+                raise self.arch.error(f"proj={proj} must be smaller than the width {n} "
+                                      "(torch requires proj_size < hidden_size)", layer.span)
             h = proj if proj is not None else n           # recurrent state width seen by the matrices
             per_bias = {"torch": 2, "keras": 1, "textbook": 1}[conv] if bias else 0
             if kind == "rnn":
