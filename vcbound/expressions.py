@@ -59,10 +59,16 @@ def check_nesting(text: str, filename: str = "<expr>") -> None:
     """Refuse text nested deeper than MAX_NESTING before the (recursive) tree transform sees it."""
     depth = 0
     line, col = 1, 0
+    in_comment = False
     for ch in text:
         col += 1
         if ch == "\n":
             line, col = line + 1, 0
+            in_comment = False
+        elif in_comment:
+            continue
+        elif ch == "#":
+            in_comment = True      # architecture comments: parentheses there are prose
         elif ch == "(":
             depth += 1
             if depth > MAX_NESTING:
