@@ -349,8 +349,9 @@ AT_ARCH = "input(d) -> dense(n)"
 
 AT_ERRORS = [
     # (value of --at, fragments, position "line:col" or None when the error is about a name)
-    ("q=5", ["--at: 'q' is not a symbol of this architecture", "expected one of: d, n"], None),
-    ("nn=5", ["'nn' is not a symbol", "did you mean 'n'?"], None),
+    ("q=5", ["'q' is not a symbol of this architecture", "expected one of: d, n"], "1:1"),
+    ("n=3, q=5", ["'q' is not a symbol of this architecture"], "1:6"),
+    ("nn=5", ["'nn' is not a symbol", "did you mean 'n'?"], "1:1"),
     ("n=abc", ["value of n must be a number, got 'abc'"], "1:1"),
     ("n=5,d=x", ["value of d must be a number, got 'x'"], "1:5"),
     ("n=__import__('os')", ["unexpected character '_'"], "1:3"),
@@ -364,8 +365,8 @@ AT_ERRORS = [
     ("n=log(x)", ["value of n must be a number"], "1:1"),
     ("n", ["expected NAME=VALUE, got 'n'"], "1:1"),
     ("n=", ["expected NAME=VALUE"], "1:1"),
-    ("n=0", ["n must be positive, got 0"], None),
-    ("n=-3", ["n must be positive, got -3"], None),
+    ("n=0", ["n must be positive, got 0"], "1:1"),
+    ("n=-3", ["n must be positive, got -3"], "1:1"),
     ("n=2.5", ["n counts layers, units or steps and must be a whole number, got 5/2"], None),
     ("n=10^500", ["number too large"], "1:3"),
     ("n=" + "+".join(["1"] * 3000), ["too long or nested too deeply"], "1:3"),

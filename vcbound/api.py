@@ -45,12 +45,23 @@ def substitute(value, bindings: dict, what: str = "value"):
     return result
 
 
-def check_bindings(bindings: dict, known: dict) -> None:
-    """Refuse ``--at`` names that are not symbols of the architecture, and non-positive values."""
+def check_bindings(bindings: dict, known: dict, text: str | None = None) -> None:
+    """Refuse ``--at`` names that are not symbols of the architecture, and non-positive values.
+
+    With the ``--at`` ``text`` the error points at the name (``--at:1:7``) with a caret.
+    """
+    import re
+    from .errors import ExpressionError, did_you_mean
     for name, value in bindings.items():
+        problem = None
         if name not in known:
-            from .errors import did_you_mean
-            raise UsageError(f"--at: '{name}' is not a symbol of this architecture "
-                             f"{did_you_mean(name, known, 'symbol') if known else '(it has none)'}")
-        if value <= 0:
-            raise EvaluationError(f"--at: {name} must be positive, got {value}")
+            problem = (f"'{name}' is not a symbol of this architecture "
+                       f"{did_you_mean(name, known, 'symbol') if known else '(it has none)'}")
+        elif value <= 0:
+            problem = f"{name} must be positive, got {value}"
+        if problem is None:
+            continue
+        at = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}\s*=", text) if text else None
+        if at is not None:
+            raise ExpressionError(problem, text, 1, at.start() + 1, len(name), "--at")
+        raise (UsageError if name not in known else EvaluationError)(f"--at: {problem}")

@@ -71,7 +71,7 @@ def bindings_from(args, quantities=None) -> dict:
     bindings = parse_bindings(args.at)
     if quantities is not None:
         from .api import check_bindings
-        check_bindings(bindings, quantities.symbols())
+        check_bindings(bindings, quantities.symbols(), args.at)
     return bindings
 
 

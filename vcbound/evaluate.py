@@ -315,12 +315,13 @@ def normalise_bindings(quantities, bindings) -> dict:
     architecture's symbols (unknown names and non-positive values are refused)."""
     if bindings is None:
         return {}
-    if isinstance(bindings, str):
+    text = bindings if isinstance(bindings, str) else None
+    if text is not None:
         from .expressions import parse_bindings
-        bindings = parse_bindings(bindings) if bindings.strip() else {}
+        bindings = parse_bindings(text) if text.strip() else {}
     out = {name: _number(v, f"--at {name}") for name, v in dict(bindings).items()}
     from .api import check_bindings
-    check_bindings(out, quantities.symbols())
+    check_bindings(out, quantities.symbols(), text)
     for name, v in out.items():
         _check_size(name, v, "--at")
     return out
