@@ -12,7 +12,8 @@ import pytest
 import vcbound
 from vcbound import asymptotics as asy
 from vcbound.cli import main
-from vcbound.comparison import compare, compare_forms, growth_report, growth_text
+from vcbound.asymptotics import compare_forms
+from vcbound.comparison import compare, growth_report, growth_text
 from vcbound.errors import EvaluationError, UsageError
 from vcbound.resolver import bound
 from vcbound.theorems import load_theorems

@@ -263,18 +263,23 @@ def cmd_growth(args) -> int:
 
 @_register
 def register_growth(sub):
-    from .cli import _arch_arg, _common
     p = sub.add_parser("growth", help="growth exponents per symbol of the best bounds; elasticities with --at",
                        description="Per symbol, the exponent of the dominant term of the best upper and lower "
                                    "bound (logs shown); with --at binding every symbol, the elasticity "
                                    "d log f / d log x of each route's exact bound at that point.")
+    _resolution_args(p, "vc", "vc | pdim | growth | sample | sample_realizable | sample_agnostic")
+    p.set_defaults(func=cmd_growth)
+
+
+def _resolution_args(p, measure_default, measure_help):
+    """ARCH, convention/--at, --measure, --assume, the sample-size options and --json."""
+    from .cli import _arch_arg, _common
     _arch_arg(p)
     _common(p)
-    p.add_argument("--measure", default="vc", help="vc | pdim | growth | sample | sample_realizable | sample_agnostic")
+    p.add_argument("--measure", default=measure_default, help=measure_help)
     p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
     _sample_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_growth)
 
 
 def cmd_eval(args) -> int:
@@ -299,19 +304,12 @@ def cmd_eval(args) -> int:
 
 @_register
 def register_eval(sub):
-    from .cli import _arch_arg, _common
     p = sub.add_parser("eval", help="numbers from the bounds with published constants, at a point",
                        description="Evaluate every applicable bound at a point. Results stated with explicit "
                                    "constants give numbers; results stated only up to constants say "
                                    "'no published constant'. With --eps and --delta, also the sample sizes.")
-    _arch_arg(p)
-    _common(p)
-    p.add_argument("--measure", default=None,
-                   help="vc | pdim | growth | sample | sample_realizable | sample_agnostic "
-                        "(default: vc, and both sample measures when --eps and --delta are given)")
-    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
-    _sample_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _resolution_args(p, None, "vc | pdim | growth | sample | sample_realizable | sample_agnostic "
+                              "(default: vc, and both sample measures when --eps and --delta are given)")
     p.set_defaults(func=cmd_eval)
 
 

@@ -126,7 +126,7 @@ def _side(direction: str, a, b, regime) -> Side:
         missing = " and ".join(x for x, bd in (("A", a), ("B", b)) if bd is None)
         return Side(direction, None, None, f"no comparison: {missing} {'has' if ' and ' not in missing else 'have'} "
                                            f"no {word} in the theorem base", a, b)
-    rel = compare_forms(a.form, b.form, regime)
+    rel = asy.compare_forms(a.form, b.form, regime)
     where = regime.describe()
     side = Side(direction, rel, None, "", a, b)
     side.ratio = _ratio(a.form, b.form, regime)
@@ -145,42 +145,6 @@ def _side(direction: str, a, b, regime) -> Side:
         side.larger = "incomparable"
         side.reason = _incomparable_reason(a, b, side.witnesses, word, regime)
     return side
-
-
-def compare_forms(f, g, regime) -> str:
-    """``asymptotics.compare`` for forms that may be min/max of sums: min/max are decomposed here
-    (``f <= min(b_j)`` iff ``f <= b_j`` for every j; ``max(a_i) <= g`` iff every ``a_i <= g``;
-    ``min(a_i) <= g`` if some ``a_i <= g``; ``f <= max(b_j)`` if ``f <= `` some ``b_j``) and sums
-    are compared by ``asymptotics.compare``.
-
-    >>> from vcbound import asymptotics as asy
-    >>> from vcbound.expressions import make_symbol as S
-    >>> T, n = S("T"), S("n")
-    >>> f = asy.dominant(__import__("sympy").Min(T**2 * n**8, T**4 * n**6))
-    >>> compare_forms(f, f, asy.Regime())
-    'equal'
-    """
-    le, ge = _form_le(f, g, regime), _form_le(g, f, regime)
-    if le and ge:
-        return "equal"
-    if le:
-        return "less"
-    if ge:
-        return "greater"
-    return "incomparable"
-
-
-def _form_le(f, g, regime) -> bool:
-    from . import asymptotics as asy
-    if g.kind == "min":
-        return all(_form_le(f, b, regime) for b in g.args)
-    if f.kind == "max":
-        return all(_form_le(a, g, regime) for a in f.args)
-    if f.kind == "min":
-        return any(_form_le(a, g, regime) for a in f.args)
-    if g.kind == "max":
-        return any(_form_le(f, b, regime) for b in g.args)
-    return asy.compare(f, g, regime) in ("less", "equal")
 
 
 def _along(w) -> str:
