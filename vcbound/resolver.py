@@ -687,7 +687,7 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
                              "it is not used as the best bound.")
                 break
     applied_ids = {c.result.id for c in uppers + lowers}
-    misses = [m for m in misses if m.result.id not in applied_ids]
+    misses = sorted((m for m in misses if m.result.id not in applied_ids), key=lambda m: _miss_rank(m, q))
     if q.topology == "recurrent_gated":
         notes.append("No published VC-dimension bound specific to LSTM or GRU cells is in the theorem base "
                      "(none was found in the literature searched). Koiran-Sontag's results cover recurrent nets "
@@ -735,6 +735,17 @@ def _is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _miss_rank(miss, q) -> tuple:
+    """Nearest misses first: same measure family of networks (topology), then the activation
+    class that shares most of the network's classes (sigmoid results for a softplus net, both
+    Pfaffian), then the fewest failed hypotheses."""
+    req = miss.result.requires
+    topo_ok = topology_in(q.topology, req.get("topology", "any"))
+    act = req.get("activation", "any")
+    shared = len((_closure(act) & q.classes) - {"any"}) if act != "any" else 0
+    return (not topo_ok, -shared, len(miss.reasons), miss.result.id)
 
 
 def _as_bound(direction, pool, regime) -> Bound | None:

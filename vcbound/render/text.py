@@ -51,7 +51,7 @@ def resolution_text(res, explain: bool = False) -> str:
         if res.misses:
             lines.append("")
             lines.append("nearest misses:" if res.no_result else "nearest results that did not apply:")
-            shown = sorted(res.misses, key=lambda m: len(m.reasons))[:10]
+            shown = res.misses[:10]       # the resolver orders them nearest first
             for m in shown:
                 lines.append("  - " + str(m))
             if len(res.misses) > len(shown):
