@@ -27,6 +27,8 @@ RNN_SIGMOID = "input(d, seq=T) -> rnn(n, act=sigmoid) -> last -> dense(1, act=th
 LSTM = "input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)"
 NO_RESULT = "input(d) -> dense(h, act=softplus) -> dense(1)"
 LINEAR_RNN = "input(d, seq=T) -> rnn(n, act=linear) -> last -> dense(1, act=threshold)"
+# tight: Koiran-Sontag Theta(wT) for a fixed nonlinear polynomial activation
+TIGHT = "input(d, seq=T) -> rnn(n, act=poly(2)) -> last -> dense(1, act=threshold)"
 ARCHS = [FF_RELU, THRESHOLD, RNN_SIGMOID, LSTM, NO_RESULT, LINEAR_RNN]
 
 CITE = re.compile(r"\\cite(?:t|p|alp|alt)\*?(?:\[[^\]]*\])*\{([^}]*)\}")
@@ -174,7 +176,7 @@ def test_markdown_table_and_citation_list(base):
 
 
 def test_markdown_tight_and_none_rows(base):
-    md = resolutions_markdown([resolve(base, LINEAR_RNN)])
+    md = resolutions_markdown([resolve(base, TIGHT)])
     assert "**Tight:** Θ(" in md
     md = resolutions_markdown([resolve(base, LSTM)])
     assert [r[0] for r in _rows(md)] == ["upper", "lower"]

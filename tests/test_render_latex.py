@@ -20,7 +20,9 @@ THRESHOLD = "input(n) -> dense(n, act=threshold)^L -> dense(1, act=threshold)"
 RNN_SIGMOID = "input(d, seq=T) -> rnn(n, act=sigmoid) -> last -> dense(1, act=threshold)"
 LSTM = "input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)"
 NO_RESULT = "input(d) -> dense(h, act=softplus) -> dense(1)"
-LINEAR_RNN = "input(d, seq=T) -> rnn(n, act=linear) -> last -> dense(1, act=threshold)"   # tight
+LINEAR_RNN = "input(d, seq=T) -> rnn(n, act=linear) -> last -> dense(1, act=threshold)"
+# tight: Koiran-Sontag Theta(wT) for a fixed nonlinear polynomial activation
+TIGHT = "input(d, seq=T) -> rnn(n, act=poly(2)) -> last -> dense(1, act=threshold)"
 ARCHS = [FF_RELU, THRESHOLD, RNN_SIGMOID, LSTM, NO_RESULT]
 
 CITE = re.compile(r"\\cite(?:t|p|alp|alt)\*?(?:\[[^\]]*\])*\{([^}]*)\}")
@@ -113,7 +115,7 @@ def test_snippet_has_bounds_in_user_symbols_scope_and_citations(base):
 
 
 def test_snippet_tight_uses_theta(base):
-    res = resolve(base, LINEAR_RNN)
+    res = resolve(base, TIGHT)
     assert res.tight
     tex = resolutions_latex([res])
     assert r"\Theta\left(" in tex

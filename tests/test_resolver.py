@@ -211,3 +211,18 @@ def test_every_derivation_leaf_cites_or_is_a_definition(base):
                     s = stack.pop()
                     stack.extend(s.children)
                     assert s.citation or s.verification == "definition" or s.locator == "by definition", s
+
+
+def test_linear_rnn_does_not_get_a_nonlinear_lower_bound(base):
+    # a linear RNN with a sign readout is a linear classifier of its d*T inputs (VC <= dT + 1), so an
+    # Omega(wT) = Omega(T(n^2 + dn)) lower bound would be false for it
+    res = bound("input(d, seq=T) -> rnn(n, act=linear) -> last -> dense(1, act=sign)", base=base)
+    assert "koiran_sontag_1998_pwpoly_lower" not in {c.result.id for c in res.lowers}
+    assert not res.tight
+
+
+def test_mixed_activations_are_named_in_the_misses(base):
+    res = bound("input(d, seq=T) -> dense(h, act=relu) -> rnn(n, act=tanh) -> last -> dense(1, act=sign)",
+                base=base)
+    assert res.no_result
+    assert any("mixes relu and tanh" in " ".join(m.reasons) for m in res.misses)

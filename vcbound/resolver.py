@@ -47,6 +47,7 @@ class View:
     nonlinear: bool
     multiplicative: bool
     steps: list = field(default_factory=list)   # Step records that produced this view
+    activation_names: tuple = ()                # the hidden activations, for messages
     tied: bool = False                          # parameters shared across copies (tied unrolling)
     derived: bool = False                       # reached through a transform lemma
 
@@ -78,7 +79,8 @@ class Step:
 def _views(q, base, measure: str) -> list[View]:
     """The network itself, and the views reachable through transform lemmas."""
     canon = q.canonical()
-    direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative)
+    direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative,
+                  activation_names=tuple(str(a) for a in q.hidden_activations))
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
@@ -113,6 +115,7 @@ def _views(q, base, measure: str) -> list[View]:
                    f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
                    f"U = {common['U']} units (a subclass has no larger VC dimension)", "unroll",
             lemma.locator, unsound=False))
+        tied.activation_names = free.activation_names = direct.activation_names
         views += [tied, free]
     return views
 
@@ -217,8 +220,10 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
         reasons.append(f"needs topology {topo}; this network is {view.topology.replace('_', ' ')}")
     act = req.get("activation", "any")
     if act != "any" and act not in view.classes:
-        have = ", ".join(sorted(c for c in view.classes if c != "any")) or "mixed activations"
-        reasons.append(f"needs every activation in {act}; this network's activations are in {have}")
+        have = ", ".join(sorted(c for c in view.classes if c != "any"))
+        reasons.append(f"needs every activation in {act}; " + (f"this network's activations are in {have}" if have
+                       else f"this network mixes {' and '.join(view.activation_names)} activations, which share no "
+                            "class below 'any'"))
     excl = req.get("excludes")
     if excl and excl in view.classes:
         reasons.append(f"does not cover networks whose activations are all {excl.replace('_', ' ')}")
@@ -800,6 +805,7 @@ def _pdim_routes(q, base, regime, views):
                 qq["Lbar"] = sp.Mul(q.lbar_sum + qq["W"], sp.Pow(qq["W"], -1))
             nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.family, v.nonlinear, v.multiplicative,
                       list(v.steps), tied=v.tied, derived=True)
+            nv.activation_names = v.activation_names
             nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "
                                                "more layer (a threshold unit comparing the output with a level)",
                                         "pdim_extra_layer", lemma.locator))
