@@ -24,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
-from math import comb
 
 import sympy as sp
 
 from .errors import UsageError
+from .expressions import expanded_size
 
 LOG_WEIGHT = 1e-4          # a log factor counts as an infinitesimal power
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
@@ -503,10 +503,11 @@ def _dominant_cached(expr, regime) -> Form:
     """``dominant`` memoised: bounds repeat across views, measures and queries."""
     expr = regime.apply(expr)
     # multiply out so that sympy merges like terms exactly before any term is judged negligible.
-    # Without a negative coefficient nothing can cancel, and each factor is reduced to its dominant
-    # terms first (_terms_of), which is the same answer; a large product of sums (W^2*U^2 of a
-    # chain with many distinct widths: thousands of terms) is then never multiplied out.
-    if _has_negative_term(expr) or _expanded_size(expr) <= EXPAND_LIMIT:
+    # Where no sum can cancel across unexpanded factors, each factor is reduced to its dominant
+    # terms first (_terms_of; a factor whose own terms might cancel is kept whole), which is the
+    # same answer up to constants; a large product of sums (W^2*U^2 of a chain with many distinct
+    # widths: thousands of terms) is then never multiplied out.
+    if _may_cancel(expr) or expanded_size(expr) <= EXPAND_LIMIT:
         expr = sp.expand(expr, log=False, power_exp=False, power_base=False)
     symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
     return _dominant(expr, regime, symbols)
@@ -515,29 +516,16 @@ def _dominant_cached(expr, regime) -> Form:
 EXPAND_LIMIT = 400        # terms a full expansion may produce before dominant() reduces factor-wise
 
 
-def _has_negative_term(expr) -> bool:
-    """Whether some sum in ``expr`` has a term with a negative coefficient (cancellation possible)."""
+def _may_cancel(expr) -> bool:
+    """Whether a sum in ``expr`` has a negative term next to a term that is not multiplied out
+    (``(n + 1)*(n - 1) - n^2``): only multiplying out can tell what is left. A sum of monomials
+    (a parameter count such as ``8*L*n^2 - 4*n^2 + ...``) has its like terms merged already."""
     if expr.is_number:
         return bool(expr.is_negative)
-    return any(t.as_coeff_Mul()[0].is_negative for a in expr.atoms(sp.Add) for t in a.args)
-
-
-def _expanded_size(expr, cap: int = 10**6) -> int:
-    """An upper bound on the number of terms of ``sp.expand(expr)`` (capped), without expanding."""
-    if isinstance(expr, sp.Add):
-        return min(cap, sum(_expanded_size(a, cap) for a in expr.args))
-    if isinstance(expr, sp.Mul):
-        n = 1
-        for a in expr.args:
-            n = min(cap, n * _expanded_size(a, cap))
-        return n
-    if isinstance(expr, sp.Pow) and expr.args[1].is_Integer and expr.args[1] > 1:
-        t = _expanded_size(expr.args[0], cap)
-        if t == 1:
-            return 1
-        k = int(expr.args[1]) if expr.args[1] < cap else cap
-        return cap if k >= cap else min(cap, comb(t + k - 1, k))
-    return 1
+    for a in expr.atoms(sp.Add):
+        if any(t.as_coeff_Mul()[0].is_negative for t in a.args) and any(t.has(sp.Add) for t in a.args):
+            return True
+    return False
 
 
 def _lift_minmax(expr):

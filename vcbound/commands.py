@@ -35,11 +35,15 @@ def resolutions_for(args) -> list:
     from .cli import load_arch
     from .resolver import bound
     from .theorems import load_theorems
+    from .cli import bindings_from
     arch = load_arch(args.arch)
+    bindings_from(args)              # --at is checked like everywhere else, never silently ignored
     base = load_theorems(args.theorems)
     _warn_user_problems(base)
-    return [bound(arch, m, assume=args.assume, convention=args.convention, base=base)
-            for m in _measures(args.measure)]
+    resolutions = [bound(arch, m, assume=args.assume, convention=args.convention, base=base)
+                   for m in _measures(args.measure)]
+    bindings_from(args, resolutions[0].quantities)
+    return resolutions
 
 
 def _warn_user_problems(base):

@@ -78,6 +78,27 @@ def check_nesting(text: str, filename: str = "<expr>") -> None:
             depth = max(0, depth - 1)
 
 
+def expanded_size(expr, cap: int = 10**6) -> int:
+    """An upper bound on the number of terms of ``sympy.expand(expr)`` (capped), without expanding:
+    ``(n + d)^1000`` has 1001 terms and costs seconds to multiply out."""
+    sp = _sympy()
+    if isinstance(expr, sp.Add):
+        return min(cap, sum(expanded_size(a, cap) for a in expr.args))
+    if isinstance(expr, sp.Mul):
+        n = 1
+        for a in expr.args:
+            n = min(cap, n * expanded_size(a, cap))
+        return n
+    if isinstance(expr, sp.Pow) and expr.args[1].is_Integer and expr.args[1] > 1:
+        t = expanded_size(expr.args[0], cap)
+        if t == 1:
+            return 1
+        if expr.args[1] >= cap:
+            return cap
+        return min(cap, math.comb(t + int(expr.args[1]) - 1, int(expr.args[1])))
+    return 1
+
+
 class ExprBuilder(Transformer):
     """Lark tree of ``expr.lark`` -> sympy. Rule names may carry lark's ``expr__`` import prefix.
 

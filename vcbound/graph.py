@@ -22,11 +22,12 @@ from lark.exceptions import UnexpectedInput
 
 from .classes import ACTIVATIONS, Activation
 from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean
-from .expressions import MAX_TEXT, ExprBuilder, _sympy, check_nesting, syntax_error
+from .expressions import MAX_TEXT, ExprBuilder, _sympy, check_nesting, expanded_size, syntax_error
 from .paths import grammar_dir
 
 CONVENTIONS = ("torch", "keras", "textbook")
 MAX_TOKENS = 150_000     # larger inputs are refused up front (a 10,000-layer chain has ~50,000 tokens)
+MAX_SIZE_TERMS = 8      # a size such as (n + 1)^2 is fine; one that multiplies out to more terms is refused
 MAX_REPEAT_NESTING = 8   # each nesting level doubles the counting walk; deeper nesting is refused
 
 # value kinds an option can take
@@ -310,6 +311,10 @@ class _Builder:
             raise self.error(f"{what} expression is too long or nested too deeply", node) from None
         if isinstance(value, ExpressionError):
             raise value
+        if not value.is_number and _terms_after_expansion(value) > MAX_SIZE_TERMS:
+            # every count multiplies sizes out: (n + d)^1000 would take seconds, and its bounds far longer
+            raise self.error(f"{what} expression too complex: it multiplies out to more than "
+                             f"{MAX_SIZE_TERMS} terms", node)
         if value.is_number:
             if not value.is_Integer:
                 raise self.error(f"{what} must be a positive integer, got {value}", node)
@@ -403,6 +408,15 @@ class _Builder:
                              f"{'s' if len(kind.params) != 1 else ''}: write {usage}", node)
         args = tuple(self.size(a, f"{name} {p}") for a, p in zip(arg_nodes, kind.params))
         return Activation(kind, args)
+
+
+def _terms_after_expansion(value) -> int:
+    """How many terms ``value`` multiplies out to: exact when the bound without expanding is small
+    enough to expand cheaply, else that bound (``(n + d)^1000``: 1001, never expanded)."""
+    estimate = expanded_size(value, 1001)
+    if estimate <= MAX_SIZE_TERMS or estimate > 1000:
+        return estimate
+    return len(_sympy().Add.make_args(_sympy().expand(value)))
 
 
 def _first_layer(items) -> Layer:

@@ -289,8 +289,35 @@ def _substitute_expr(result, expr, view: View):
     return expr.xreplace(mapping)
 
 
+MAX_EXACT_EXPONENT = 10**6    # a numeric power beyond this is not computed exactly (2^(10^20) never ends)
+
+
+def _huge_exponent(result, view: View, inner: dict):
+    """The first exponent of the result's bound that becomes a number beyond MAX_EXACT_EXPONENT
+    for this network (a numeric width of 10^20 units in ``(1 + p)^U``), or None."""
+    pows = [p for p in result.bound.atoms(sp.Pow) if p.exp.free_symbols]
+    if not pows:
+        return None
+    mapping = _mapping(result, view, inner)
+    for p in pows:
+        value = p.exp.xreplace(mapping)
+        if value.is_number and value.is_real and abs(value) > MAX_EXACT_EXPONENT:
+            return value
+    return None
+
+
+def _short_number(value) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"about {sp.N(value, 3)}"
+
+
 def _substitute(result, view: View, inner: dict):
     """The result's bound with the paper's letters replaced by this view's counts."""
+    return result.bound.xreplace(_mapping(result, view, inner))
+
+
+def _mapping(result, view: View, inner: dict) -> dict:
+    """The paper's letters -> this view's counts (inner measures, free sample symbols, constants 1)."""
     mapping = {}
     for letter, quantity in result.symbols.items():
         sym = _letter_symbol(result, letter)
@@ -302,7 +329,7 @@ def _substitute(result, view: View, inner: dict):
             mapping[sym] = view.quantities[quantity]
     for c in result.constants:
         mapping[_letter_symbol(result, c)] = sp.Integer(1)
-    return result.bound.xreplace(mapping)
+    return mapping
 
 
 def _letter_symbol(result, letter):
@@ -343,6 +370,7 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
     for result in base.results_for(measure):
         directions = ["upper", "lower"] if result.direction == "exact" else [result.direction]
         inner_measures = sorted({v for v in result.symbols.values() if v in ("vc", "pdim")})
+        in_exponent = _measures_in_exponent(result)
         for direction in directions:
             best_miss = None
             for view in views:
@@ -364,9 +392,33 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                         best_miss = [f"needs a {'n upper' if direction == 'upper' else ' lower'} bound on "
                                      f"{MEASURE_NAMES[im]}, and none applies"]
                         break
-                    inner_vals[im] = _combine_exprs([c.bound_expr for c in pool], direction)
+                    if im in in_exponent:
+                        # (e m / d)^d: a constant factor in d is a power of m, so an inner bound known
+                        # only up to constants gives no bound here; only explicit ones, as stated
+                        def explicit(cands):
+                            return [c for c in cands if c.result.form == "explicit" and not c.result.constants
+                                    and not c.inner and not c.unsound]
+                        # the best explicit bounds, else any sound explicit upper bound
+                        pool = explicit(pool) or (explicit(_candidates(q, base, im, regime, views, cache)[0])
+                                                  if direction == "upper" else [])
+                        if not pool:
+                            ok = False
+                            best_miss = [f"raises to the power of the {MEASURE_NAMES[im]}, so it needs a bound on "
+                                         f"it with its constants (form explicit); the applicable ones hold only "
+                                         f"up to a constant factor"]
+                            break
+                        exacts = [c.exact for c in pool]
+                        inner_vals[im] = exacts[0] if len(exacts) == 1 else \
+                            (sp.Min if direction == "upper" else sp.Max)(*exacts)
+                    else:
+                        inner_vals[im] = _combine_exprs([c.bound_expr for c in pool], direction)
                     inner_cands.extend(pool)
                 if not ok:
+                    continue
+                huge = _huge_exponent(result, view, inner_vals)
+                if huge is not None:
+                    best_miss = [f"the bound raises a number to the power {_short_number(huge)} for this network, "
+                                 f"too large to compute exactly (at most {MAX_EXACT_EXPONENT})"]
                     continue
                 exact = _substitute(result, view, inner_vals)
                 if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -405,6 +457,12 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 misses.append(Miss(result, best_miss))
     cache[key] = (uppers, lowers, misses)
     return cache[key]
+
+
+def _measures_in_exponent(result) -> set:
+    """Inner measures (vc, pdim) whose letter occurs in an exponent of the result's bound."""
+    letters = {s.name for p in result.bound.atoms(sp.Pow) for s in p.exp.free_symbols}
+    return {q for letter, q in result.symbols.items() if q in ("vc", "pdim") and letter in letters}
 
 
 def _canonical_text(result, view: View, inner: dict) -> str:
