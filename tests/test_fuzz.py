@@ -24,7 +24,7 @@ import time
 
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import vcbound
@@ -265,7 +265,7 @@ def test_generated_architectures_count_like_the_reference(arch, seed):
         assert values_at(sp.sympify(q.output_dim), pt) == values_at(sp.sympify(width), pt), (text, pt)
 
 
-@examples(40, 2_000)
+@settings(examples(40, 2_000), phases=[Phase.explicit, Phase.reuse, Phase.generate])   # no 10-minute shrinks
 @given(architecture())
 def test_generated_architectures_resolve(arch):
     text, _dim, _spec = arch

@@ -824,17 +824,24 @@ def _check_conflicts(upper_pool, lower_pool, regime, notes):
     upper's (it fixes every quantity the upper depends on); otherwise the construction lies
     outside this architecture (e.g. needs more depth) and is set aside with a note."""
     conflicts, kept = [], []
+    best_upper = asy.minimum([up.form for up in upper_pool], regime) if upper_pool else None
     for lo in lower_pool:
         clash = None
         for up in upper_pool:
             if asy.compare(lo.form, up.form, regime) == "greater":
                 clash = up
                 break
+        if clash is None and best_upper is not None and len(upper_pool) > 1 \
+                and asy.compare(lo.form, best_upper, regime) == "greater":
+            # above the minimum of incomparable upper bounds although below each one alone: it
+            # clashes with the whole pool
+            clash = upper_pool[0]
         if clash is None:
             kept.append(lo)
             continue
         lo_q = set(lo.result.symbols.values())
-        up_q = set(clash.result.symbols.values())
+        up_q = set().union(*(set(up.result.symbols.values()) for up in upper_pool)) \
+            if clash is upper_pool[0] and len(upper_pool) > 1 else set(clash.result.symbols.values())
         if up_q <= lo_q | {"pieces", "breakpoints", "degree"}:
             conflicts.append(Conflict(lo, clash))
             kept.append(lo)
