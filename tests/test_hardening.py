@@ -484,6 +484,7 @@ def test_code_in_architecture_text_fails_cleanly(text, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["bound", "eval"])
 @pytest.mark.parametrize("at", [
     "n={0.__class__}",
     "n=__import__",
@@ -493,8 +494,9 @@ def test_code_in_architecture_text_fails_cleanly(text, tmp_path, monkeypatch):
     "n=10^10^10",
     "n=__import__('os').system('touch PWNED')",
 ])
-def test_at_values_cannot_run_code(at, tmp_path):
-    proc = _cli("bound", "input(d) -> dense(n, act=relu) -> dense(1)", "--at", f"d=3,{at}", cwd=tmp_path)
+def test_at_values_cannot_run_code(command, at, tmp_path):
+    # `bound --at` used to be accepted and silently ignored; it is now checked like `params --at`
+    proc = _cli(command, "input(d) -> dense(n, act=relu) -> dense(1)", "--at", f"d=3,{at}", cwd=tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.startswith("--at:"), proc.stderr
     assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ view plus a result (plus, for bridges, the route of the inner measure), and it i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 
@@ -346,7 +347,7 @@ def _free_symbol(name):
 
 
 def _result_step(result, view: View, exact, children=()) -> Step:
-    subs = ", ".join(f"{k} -> {v}" + (f" = {view.quantities[v]}" if v in view.quantities
+    subs = ", ".join(f"{k} -> {v}" + (f" = {_text(view.quantities[v])}" if v in view.quantities
                                       and view.quantities[v] is not None else "")
                      for k, v in result.symbols.items())
     return Step("result", result.id, result.source.key, result.locator, result.verification,
@@ -370,7 +371,7 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
     for result in base.results_for(measure):
         directions = ["upper", "lower"] if result.direction == "exact" else [result.direction]
         inner_measures = sorted({v for v in result.symbols.values() if v in ("vc", "pdim")})
-        in_exponent = _measures_in_exponent(result)
+        in_exponent = _measures_in_exponent(result) if inner_measures else set()   # bridges only: parsing every bound costs a cold query 0.4 s
         for direction in directions:
             best_miss = None
             for view in views:
@@ -465,14 +466,30 @@ def _measures_in_exponent(result) -> set:
     return {q for letter, q in result.symbols.items() if q in ("vc", "pdim") and letter in letters}
 
 
+@lru_cache(maxsize=4096)
+def _text(expr) -> str:
+    """``str`` of a sympy value, memoised: every result of a query prints the same W, U and L, and
+    sympy's printer was half the time of a warm query."""
+    return str(expr)
+
+
 def _canonical_text(result, view: View, inner: dict) -> str:
     """The bound in vcbound's quantities (W, U, L, T, ...), constants dropped, activation shape
     (pieces, degree) substituted by their values; names the view when it is not the network."""
+    shape = tuple((q, view.quantities.get(q)) for q in ("pieces", "breakpoints", "degree"))
+    return _canonical_text_cached(result, view.name, view.derived, shape, tuple(sorted(inner)))
+
+
+@lru_cache(maxsize=4096)
+def _canonical_text_cached(result, view_name: str, derived: bool, shape: tuple, inner: tuple) -> str:
+    """``_canonical_text`` for one result, view name and activation shape (memoised: it depends on
+    nothing else, and the dominant-term reduction behind it repeats on every query)."""
     from .expressions import make_symbol
+    shape = dict(shape)
     mapping = {}
     for letter, quantity in result.symbols.items():
         sym = _letter_symbol(result, letter)
-        value = view.quantities.get(quantity)
+        value = shape.get(quantity)
         if quantity in ("pieces", "breakpoints", "degree") and value is not None:
             mapping[sym] = value
         elif quantity in inner:
@@ -485,8 +502,8 @@ def _canonical_text(result, view: View, inner: dict) -> str:
         text = _pretty(asy.dominant(result.bound.xreplace(mapping)).expr())
     except Exception:   # noqa: BLE001 - display only; fall back to the stored form
         text = _pretty(result.canonical_bound)
-    if view.derived:
-        text += f"  [W, U, L of the {view.name} network]" if view.name.startswith("unrolled") else f"  [{view.name}]"
+    if derived:
+        text += f"  [W, U, L of the {view_name} network]" if view_name.startswith("unrolled") else f"  [{view_name}]"
     return text
 
 
