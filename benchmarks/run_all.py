@@ -29,8 +29,8 @@ REASONS = {
     "warm-uncached": (
         "A new architecture in a warm process resolves ~25 applicable results over 3 views. After "
         "this round's fixes (sympy printing of the same W, U, L for every result's derivation text "
-        "is memoised, and so is each result's canonical form: 20 ms -> 12 ms), what is left is "
-        "spread thin: substituting counts into each bound (xreplace, free_symbols), the "
+        "is memoised, and so is each result's canonical form: 20.6 ms -> 8.4 ms median in "
+        "test_warm_query_uncached before and after), what is left is spread thin: substituting counts into each bound (xreplace, free_symbols), the "
         "requirement and condition checks per result and view, and parsing the text (~0.3 ms).",
         "Precompute per theorem file, once, the dominant form of every canonical bound as "
         "monomials in W, U, L, T (stored with the validated-content stamp), so that a query only "
@@ -50,7 +50,8 @@ REASONS = {
         "numbers or single symbols (the common case) instead of asking sympy's assumptions."),
     "chain-10000": (
         "lark's LALR tree building with propagate_positions=True is ~0.85-1.35 s of the total; "
-        "building layers and the graph (~0.2 s) and counting (~0.2 s, linear) are small.",
+        "building layers and the graph (~0.2 s) and counting (~0.2 s, linear) are small (profile in "
+        "benchmarks/README.md). Resolving adds ~0.4 s on top (not profiled in this round).",
         "Build layers in lark's inline transformer callbacks while parsing (no intermediate "
         "tree), or parse without propagate_positions and take spans from the tokens."),
 }
