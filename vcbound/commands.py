@@ -258,10 +258,16 @@ def cmd_growth(args) -> int:
     reports = [growth_report(bound(arch, m, assume=args.assume, convention=args.convention, base=base),
                              at=args.at or None, eps=args.eps, delta=args.delta, m=args.m)
                for m in _measure_list(args)]
-    if args.json:
-        _print_json(reports[0] if len(reports) == 1 else reports)
+    return _print_many(reports, args.json, lambda r: r, growth_text)
+
+
+def _print_many(items, as_json: bool, to_json, to_text) -> int:
+    """One answer per measure: a JSON object (a list when several), or texts separated by a blank line."""
+    if as_json:
+        js = [to_json(i) for i in items]
+        _print_json(js[0] if len(js) == 1 else js)
     else:
-        print("\n\n".join(growth_text(r) for r in reports))
+        print("\n\n".join(to_text(i) for i in items))
     return 0
 
 
@@ -298,12 +304,7 @@ def cmd_eval(args) -> int:
         measures = ["vc"] + (["sample_realizable", "sample_agnostic"] if args.eps and args.delta else [])
     evs = [evaluate(bound(arch, m, assume=args.assume, convention=args.convention, base=base), args.at,
                     eps=args.eps, delta=args.delta, m=args.m, base=base) for m in measures]
-    if args.json:
-        js = [e.to_json() for e in evs]
-        _print_json(js[0] if len(js) == 1 else js)
-    else:
-        print("\n\n".join(str(e) for e in evs))
-    return 0
+    return _print_many(evs, args.json, lambda e: e.to_json(), str)
 
 
 @_register
