@@ -561,3 +561,87 @@ def test_missing_and_hostile_user_directories_are_reported_not_raised(tmp_path):
     base = th.load_theorems([user, tmp_path / "missing"], use_env=False)
     assert any(p.path == str(tmp_path / "missing") and "no such file" in p.message for p in base.problems)
     assert not any(p.path.startswith(str(vcbound.paths.theorems_dir())) for p in base.problems)
+
+
+# ---- round two (issue 15): every reproducer through the real program ----------------------------------
+# Each ends with a one-line positioned error (or a correct answer): no traceback, bounded memory,
+# nothing written outside the cache directory. The sandbox is the `vcbound_bounded` fixture.
+
+PEAK_MB = 200
+
+
+def assert_refused(run, headline: str, match: str, code: int = 1):
+    """``run`` ended with exit ``code`` and one positioned error line starting with ``headline``."""
+    assert run.returncode == code, (run.returncode, run.output[-2000:])
+    assert "Traceback" not in run.output, run.output[-2000:]
+    first = run.stderr.splitlines()[0] if run.stderr else ""
+    assert first.startswith(headline) and match in first, run.stderr[:2000]
+    assert_bounded(run)
+
+
+def assert_bounded(run):
+    assert run.peak_mb < PEAK_MB, f"{run.peak_mb:.0f} MB"
+    assert run.written == [], run.written
+
+
+ARCH = "input(d) -> dense(n, act=relu) -> dense(1)"
+
+
+@pytest.mark.parametrize("value", ["(1/3)^(10^9)", "(1/2)^(10^10)", "1.0000001^(10^7)", "(2/3)^(10^4)",
+                                   "sqrt(2)^(10^9)", "2^(10^9/7)"])
+def test_fractional_powers_in_at_values_are_refused(vcbound_bounded, value):
+    # (1/3)^(10^9) ran for more than 60 s, (1/2)^(10^10) took 2.9 GB, (2/3)^(10^4) was a ValueError
+    run = vcbound_bounded("params", "input(d) -> dense(n)", "--at", f"n={value}")
+    assert_refused(run, "--at:1:3: ", "number too large")
+
+
+def test_fractional_power_in_an_architecture_size_is_refused(vcbound_bounded):
+    # a traceback after 12 s ("exceeds the 4300-digit limit")
+    run = vcbound_bounded("params", "input(d) -> dense((1/2)^(10^9))")
+    assert_refused(run, "<arch>:1:19: ", "number too large")
+
+
+@pytest.mark.parametrize("args, headline", [
+    (["sweep", ARCH, "--vary", "n=(1/3)^(10^9)", "--at", "d=3"], "--vary"),
+    (["sweep", ARCH, "--vary", "n=1..(1/3)^(10^9)", "--at", "d=3"], "--vary"),
+    (["eval", ARCH, "--at", "n=4,d=3", "--measure", "sample_realizable", "--eps", "(1/3)^(10^9)",
+      "--delta", "0.1"], "--eps"),
+    (["bound", ARCH, "--assume", "n >> (1/3)^(10^9)"], "--assume"),
+])
+def test_fractional_powers_in_every_other_entry_point_are_refused(vcbound_bounded, args, headline):
+    run = vcbound_bounded(*args)
+    assert_refused(run, headline, "number too large")
+
+
+def _power_theorem(key: str, bound: str) -> str:
+    return _theorem_file(key, bound=bound).replace('symbols = { w = "W", k = "T" }',
+                                                   'symbols = { W = "W" }')
+
+
+def test_fractional_power_in_a_theorem_file_is_reported_and_skipped(vcbound_bounded, tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "pow2026x.toml").write_text(_power_theorem("pow2026x", "W*(1/3)^(10^9)"), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert f"{user / 'pow2026x.toml'}:16: bound 'W*(1/3)^(10^9)'" in run.stdout and "number too large" in run.stdout
+    assert_bounded(run)
+    # through the environment, every command still answers, with the file reported
+    run = vcbound_bounded("params", "input(d) -> dense(n)", env={"VCBOUND_THEOREMS": str(user)})
+    assert run.returncode == 0 and "W = d*n + n" in run.stdout, run.output
+    assert_bounded(run)
+    run = vcbound_bounded("bound", ARCH, env={"VCBOUND_THEOREMS": str(user)})
+    assert run.returncode == 0 and "pow2026x.toml:16" in run.stderr, run.output
+    assert_bounded(run)
+
+
+def test_a_megabyte_bound_in_a_theorem_file_is_refused_before_parsing(vcbound_bounded, tmp_path):
+    # 29-49 s and 670 MB before the refusal
+    user = tmp_path / "user"
+    user.mkdir()
+    bound = " + ".join(f"{i}*W" for i in range(150_000))
+    (user / "long2026x.toml").write_text(_power_theorem("long2026x", bound), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert "expression too long" in run.stdout
+    assert_bounded(run)
