@@ -645,3 +645,93 @@ def test_a_megabyte_bound_in_a_theorem_file_is_refused_before_parsing(vcbound_bo
     assert run.returncode == 2 and "Traceback" not in run.output
     assert "expression too long" in run.stdout
     assert_bounded(run)
+
+
+# ---- LaTeX injection through a theorem file (issue 15, item 2) ----------------------------------------
+# A theorem file contributes its BibTeX entry (written verbatim into a standalone document, and by
+# BibTeX into the .bbl), its key and its locators (\citep[locator]{key}) to LaTeX output. The
+# validator accepts them only as data; tests/test_render_latex.py compiles what the renderer makes
+# of hostile text that bypasses the validator.
+
+def _latex_theorem(key: str, bibtex: str, locator: str = "Theorem 1, p. 2", lemma_locator: str = "p. 3") -> str:
+    return (f"[source]\nkey = \"{key}\"\nbibtex = '''{bibtex}'''\nversion = \"x\"\nverification = \"abstract\"\n"
+            f"read = \"x\"\n\n[[result]]\nid = \"{key}_upper\"\nlocator = '''{locator}'''\nstatement = \"x\"\n"
+            f"measure = \"vc\"\ndirection = \"upper\"\nscope = \"every\"\nform = \"asymptotic\"\nbound = \"W\"\n"
+            f"symbols = {{ W = \"W\" }}\nrequires = {{ topology = \"any\", activation = \"any\" }}\n\n"
+            f"[[lemma]]\nid = \"{key}_lemma\"\nlocator = '''{lemma_locator}'''\nstatement = \"x\"\n"
+            f"transform = \"unroll\"\n")
+
+
+FILECONTENTS_ESCAPE = ("@misc{tex2026x, title = {Harmless\n\\end{filecontents*}\n"
+                       "\\AtBeginDocument{\\input{/etc/hostname}}\n\\begin{filecontents*}{x.bib}\n}, year = {2026}}")
+
+
+@pytest.mark.parametrize("bibtex, line, fragment", [
+    (FILECONTENTS_ESCAPE, 4, "'\\end{filecontents' in the BibTeX entry would close the embedded bibliography"),
+    (FILECONTENTS_ESCAPE, 5, "LaTeX command '\\AtBeginDocument' is not allowed"),
+    (FILECONTENTS_ESCAPE, 5, "LaTeX command '\\input' is not allowed"),
+    ("@misc{tex2026x, title = {A {\\csname input\\endcsname} b}, year = {2026}}", 3, "'\\csname' is not allowed"),
+    ("@misc{tex2026x, title = {^^5cinput^^7b/etc/hostname^^7d}, year = {2026}}", 3, "'^^' is TeX's notation"),
+    ("@misc{tex2026x, title = \"{\\def\\x{y}}\", year = {2026}}", 3, "'\\def' is not allowed"),
+    ("@misc{tex2026x, title = {50% of #1 & more}, year = {2026}}", 3, "unescaped '%'"),
+    ("@misc{tex2026x, title = {x_1 and $y}, year = {2026}}", 3, "'_' outside math"),
+    ("@misc{tex2026x, title = {x_1 and $y}, year = {2026}}", 3, "unclosed '$'"),
+    ("@misc{tex2026x, url = {http://x/\\input{y}}, year = {2026}}", 3, "'\\' in a URL field"),
+    ("@preamble{tex2026x, title = {x}}", 3, "'@preamble' is not a reference"),
+])
+def test_bibtex_that_is_tex_code_is_refused(tmp_path, bibtex, line, fragment):
+    path = tmp_path / "tex2026x.toml"
+    path.write_text(_latex_theorem("tex2026x", bibtex), encoding="utf-8")
+    report = th.check([str(tmp_path)])
+    found = [str(p) for p in report.problems if fragment in p.message]
+    assert found and found[0].startswith(f"{path}:{line}: BibTeX entry is not LaTeX-safe"), \
+        [str(p) for p in report.problems]
+    th.clear_cache()
+    base = th.load_theorems([tmp_path], use_env=False)
+    assert not [r for r in base.results if r.id == "tex2026x_upper"]      # the file is skipped
+
+
+@pytest.mark.parametrize("locator, fragment", [
+    ("Theorem 1], \\input{/etc/hostname} [p. 2", "unmatched ']'"),
+    ("Theorem 1, \\input{/etc/hostname}", "a backslash"),
+    ("p. 3 }", "unmatched '}'"),
+    ("p. {3", "unclosed '{'"),
+    ("p. 3 ^^5c", "'^^' is TeX's notation"),
+])
+@pytest.mark.parametrize("kind", ["result", "lemma"])
+def test_locators_that_are_not_plain_text_are_refused(tmp_path, locator, fragment, kind):
+    path = tmp_path / "loc2026x.toml"
+    bib = "@misc{loc2026x, title = {x}, year = {2026}}"
+    text = _latex_theorem("loc2026x", bib, locator=locator) if kind == "result" else \
+        _latex_theorem("loc2026x", bib, lemma_locator=locator)
+    path.write_text(text, encoding="utf-8")
+    report = th.check([str(tmp_path)])
+    what = "result 'loc2026x_upper'" if kind == "result" else "lemma 'loc2026x_lemma'"
+    assert any(f"locator of {what} is not plain text" in p.message and fragment in p.message
+               for p in report.problems), [str(p) for p in report.problems]
+
+
+def test_latex_safe_data_with_accents_math_and_brackets_is_accepted(tmp_path):
+    bib = ("@article{ok2026x, author = {G{\\\"o}del, Kurt and Erd\\H{o}s, P. and M\\'{e}nard, {\\AA}se},\n"
+           "  title = {On $\\epsilon$-nets, {VC} classes \\& 50\\% of $x_1^2$ --- a {\\em study}},\n"
+           "  journal = {J. Test}, year = {2026}, url = {https://example.org/a_b%20c#frag},\n"
+           "  doi = {10.1000/xyz123}}")
+    (tmp_path / "ok2026x.toml").write_text(
+        _latex_theorem("ok2026x", bib, locator="Theorem 2 [journal version], § 3.1 {a}, p. 5"), encoding="utf-8")
+    report = th.check([str(tmp_path)])
+    assert report.problems == [], [str(p) for p in report.problems]
+
+
+def test_the_reported_injection_fails_theorems_check_through_the_cli(vcbound_bounded, tmp_path):
+    # `theorems check` said OK, and --format latex --standalone compiled /etc/hostname into the PDF
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "tex2026x.toml").write_text(_latex_theorem("tex2026x", FILECONTENTS_ESCAPE), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert f"{user / 'tex2026x.toml'}:4: BibTeX entry is not LaTeX-safe" in run.stdout
+    run = vcbound_bounded("bound", ARCH, "--format", "latex", "--standalone", "--theorems", user)
+    assert run.returncode == 0, run.output
+    assert "tex2026x" not in run.stdout and "AtBeginDocument" not in run.stdout
+    assert "tex2026x.toml:4" in run.stderr            # reported as skipped
+    assert_bounded(run)

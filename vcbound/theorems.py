@@ -392,6 +392,17 @@ def parse_bibtex(text: str) -> BibEntry:
     return BibEntry(etype, key, fields)
 
 
+def bibtex_latex_problems(text: str) -> list:
+    """``texsafety.TexProblem``s of a BibTeX entry as LaTeX data (empty when it is safe); an entry
+    that does not parse is one problem."""
+    from .texsafety import TexProblem, bibtex_entry_problems
+    try:
+        entry = parse_bibtex(text)
+    except BibtexError as exc:
+        return [TexProblem(exc.offset, f"BibTeX entry does not parse: {exc.message}")]
+    return bibtex_entry_problems(text, entry)
+
+
 def _bib_ws(text: str, pos: int) -> int:
     n = len(text)
     while pos < n and text[pos].isspace():
@@ -927,6 +938,22 @@ class _FileChecker:
         if entry.key != key:
             self.problem(first + bibtex.count("\n", 0, bibtex.find(entry.key)),
                          f"BibTeX key '{entry.key}' differs from the source key '{key}'")
+        self.check_latex_safety_of_bibtex(bibtex, entry, first)
+
+    # ---- LaTeX safety: what a theorem file contributes to LaTeX output is data, never code --------
+    def check_latex_safety_of_bibtex(self, bibtex: str, entry, first_line: int) -> None:
+        from .texsafety import bibtex_entry_problems
+        for p in bibtex_entry_problems(bibtex, entry):
+            self.problem(first_line + bibtex.count("\n", 0, p.offset),
+                         f"BibTeX entry is not LaTeX-safe: {p.message}")
+
+    def check_latex_safety_of_locator(self, kind: str, i: int, locator: str | None, what: str) -> None:
+        from .texsafety import locator_problems
+        if locator is None:
+            return
+        for p in locator_problems(locator):
+            self.problem(self.layout.line(kind, i, "locator"),
+                         f"locator of {what} is not plain text at column {p.offset + 1}: {p.message}")
 
     # ---- [[result]] ----------------------------------------------------------------------------
     def check_result(self, i: int, table: dict, source: Source) -> None:
@@ -939,6 +966,7 @@ class _FileChecker:
         self.fields("result", i, table, RESULT_FIELDS, what)
         s = lambda name, **kw: self.string("result", i, table, name, what, **kw)  # noqa: E731
         locator = s("locator")
+        self.check_latex_safety_of_locator("result", i, locator, what)
         statement = s("statement")
         measure = self.enum("result", i, table, "measure", MEASURES, what)
         direction = self.enum("result", i, table, "direction", DIRECTIONS, what)
@@ -1122,6 +1150,7 @@ class _FileChecker:
         self.fields("lemma", i, table, LEMMA_FIELDS, what)
         s = lambda name, **kw: self.string("lemma", i, table, name, what, **kw)  # noqa: E731
         locator = s("locator")
+        self.check_latex_safety_of_locator("lemma", i, locator, what)
         statement = s("statement")
         transform = self.enum("lemma", i, table, "transform", TRANSFORMS, what)
         verification = self.enum("lemma", i, table, "verification", VERIFICATIONS, what) \

@@ -60,16 +60,25 @@ class Citer:
     """Writes citation commands and remembers, in order, every key it cited.
 
     ``textual`` gives ``\\citet`` ("Koiran and Sontag (1998, Theorem 5)"), otherwise ``\\citep``.
-    Keys without a BibTeX entry are never written as citations.
+    Keys without a BibTeX entry, or whose entry is not LaTeX-safe, are never written as citations.
     """
 
     def __init__(self, sources: dict):
         self.sources = sources
         self.keys: list[str] = []
+        self._safe: dict[str, bool] = {}
 
     def citable(self, key) -> bool:
+        """A key is cited only when its source has a BibTeX entry that is LaTeX-safe data (the
+        validator refuses other files; this also covers a ``Source`` built without it)."""
         src = self.sources.get(key) if key else None
-        return bool(src is not None and src.bibtex.strip())
+        if src is None or not src.bibtex.strip():
+            return False
+        if key not in self._safe:
+            from ..texsafety import bibtex_key_problems
+            from ..theorems import bibtex_latex_problems
+            self._safe[key] = not bibtex_key_problems(key) and not bibtex_latex_problems(src.bibtex)
+        return self._safe[key]
 
     def _note(self, key):
         if key not in self.keys:
@@ -85,7 +94,8 @@ class Citer:
             return ""
         for k in keys:
             self._note(k)
-        opt = f"[{latex_escape(locator)}]" if locator else ""
+        # braces keep a ']' in the locator from ending the optional argument early
+        opt = f"[{{{latex_escape(locator)}}}]" if locator else ""
         return f"\\cite{'t' if textual else 'p'}{opt}{{{','.join(keys)}}}"
 
     def bibtex(self) -> str:
