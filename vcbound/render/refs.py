@@ -94,13 +94,20 @@ class Citer:
             return ""
         for k in keys:
             self._note(k)
-        # braces keep a ']' in the locator from ending the optional argument early
-        opt = f"[{{{latex_escape(locator)}}}]" if locator else ""
+        opt = f"[{_optional_argument(locator)}]" if locator else ""
         return f"\\cite{'t' if textual else 'p'}{opt}{{{','.join(keys)}}}"
 
     def bibtex(self) -> str:
         """The BibTeX entries of every key cited so far, in citation order."""
         return "\n\n".join(self.sources[k].bibtex.strip() for k in self.keys)
+
+
+def _optional_argument(text: str) -> str:
+    """Escaped text for ``\\citep[...]``: each bracket in its own group, so that no ``]`` ends the
+    argument early (one pair of braces around all of it would not do: natbib reads the argument
+    again, and TeX strips a group that is a whole argument each time)."""
+    from .latex import latex_escape
+    return latex_escape(text).replace("[", "{[}").replace("]", "{]}")
 
 
 def arch_line(arch) -> str:
