@@ -23,7 +23,7 @@ _LAZY = {
     "count": ("api", "count"),
     "bound": ("resolver", "bound"),
     "compare": ("comparison", "compare"),
-    "sweep": ("comparison", "sweep"),
+    "sweep": ("sweeps", "sweep"),
     "load_theorems": ("theorems", "load_theorems"),
     "import_model": ("importers", "import_model"),
     "Architecture": ("graph", "Architecture"),
