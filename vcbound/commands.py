@@ -421,13 +421,7 @@ def register_sweep(sub):
 # ---- import (vcbound.importers) ------------------------------------------------------------------
 def cmd_import(args) -> int:
     from .importers import import_file
-    imported = import_file(args.file)
-    if args.json:
-        _print_json({"architecture": imported.text, "source": imported.source, "format": imported.format,
-                     "expected_params": imported.expected_params, "notes": imported.notes})
-    else:
-        print(imported)
-    return 0
+    return _print_many([import_file(args.file)], args.json, lambda i: i.to_json(), str)
 
 
 @_register

@@ -74,6 +74,10 @@ class ImportedModel:
     def __str__(self) -> str:
         return self.header() + "\n" + self.text
 
+    def to_json(self) -> dict:
+        return {"architecture": self.text, "source": self.source, "format": self.format,
+                "expected_params": self.expected_params, "notes": list(self.notes)}
+
     def __repr__(self) -> str:
         return f"ImportedModel({self.text!r}, format={self.format!r})"
 
@@ -88,6 +92,30 @@ def chain_text(input_dim, seq, layers: list[LayerSpec]) -> str:
             merged.append(LayerSpec(spec.kind, spec.width, dict(spec.options), spec.times))
     head = f"input({input_dim}" + (f", seq={seq})" if seq is not None else ")")
     return " -> ".join([head, *(s.text() for s in merged)])
+
+
+class ChainBuilder:
+    """What every importer collects while it walks a model: the input, the layers, notes."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.specs: list[LayerSpec] = []
+        self.notes: list[str] = []
+        self.input_dim = None
+        self.seq = None
+        self.sequence = False          # the current output is a sequence (a recurrent layer, no `last` yet)
+
+    def fold_activation(self, act: str, where: str, after: str) -> None:
+        """An activation layer/op/module right after a dense layer becomes its ``act=``."""
+        last = self.specs[-1] if self.specs else None
+        if last is None or last.kind != "dense" or "act" in last.options:
+            raise ModelImportError(f"{where}: an activation is read only directly after a {after} "
+                                   "without one (it becomes dense(n, act=...))")
+        last.options = {"act": act, **last.options}
+
+    def imported(self, fmt: str, expected_params=None) -> ImportedModel:
+        return ImportedModel(chain_text(self.input_dim, self.seq, self.specs), self.source, fmt,
+                             expected_params=expected_params, notes=self.notes)
 
 
 def unsupported(what: str, name: str, where: str, supported) -> ModelImportError:

@@ -16,7 +16,7 @@ import json
 import zipfile
 
 from ..errors import ModelImportError
-from . import ImportedModel, LayerSpec, chain_text, unsupported
+from . import ChainBuilder, ImportedModel, LayerSpec, unsupported
 
 MAX_CONFIG_BYTES = 20_000_000
 
@@ -109,15 +109,7 @@ def _mirrors(forward: dict, backward: dict) -> bool:
             and {k: v for k, v in f.items() if k not in ignore} == {k: v for k, v in b.items() if k not in ignore})
 
 
-class _Builder:
-    def __init__(self, source: str):
-        self.source = source
-        self.specs: list[LayerSpec] = []
-        self.notes: list[str] = []
-        self.input_dim = None
-        self.seq = None
-        self.sequence = False
-
+class _Builder(ChainBuilder):
     def where(self, config) -> str:
         return f"{self.source}: layer '{config.get('name', '?')}'"
 
@@ -142,8 +134,7 @@ class _Builder:
         if self.input_dim is None:
             raise ModelImportError(f"{self.source}: the input shape is not in the configuration "
                                    "(give the model an Input layer or build it before saving)")
-        return ImportedModel(chain_text(self.input_dim, self.seq, self.specs), self.source, fmt,
-                             notes=self.notes)
+        return self.imported(fmt)
 
     def _input_from(self, layer, config) -> None:
         shape = (config.get("batch_shape") or config.get("batch_input_shape")
@@ -183,13 +174,8 @@ class _Builder:
         act = {"ReLU": "relu", "LeakyReLU": "leaky_relu"}.get(name) or self._act(config.get("activation"), config)
         if name == "ReLU" and (config.get("max_value") is not None or config.get("threshold", 0) not in (0, 0.0)):
             raise ModelImportError(f"{self.where(config)}: ReLU with max_value or threshold is not plain relu")
-        if act == "linear":
-            return
-        last = self.specs[-1] if self.specs else None
-        if last is None or last.kind != "dense" or "act" in last.options:
-            raise ModelImportError(f"{self.where(config)}: an activation layer must follow a Dense layer "
-                                   "without activation (vcbound writes it as dense(n, act=...))")
-        last.options = {"act": act, **last.options}
+        if act != "linear":
+            self.fold_activation(act, self.where(config), "Dense layer")
 
     def _recurrent(self, name, config) -> None:
         bidirectional = name == "Bidirectional"

@@ -15,7 +15,7 @@ else is an error naming the op and listing ``ONNX_OPS``.
 from __future__ import annotations
 
 from ..errors import ModelImportError
-from . import ImportedModel, LayerSpec, chain_text, check_count, unsupported
+from . import ChainBuilder, ImportedModel, LayerSpec, check_count, unsupported
 
 RECURRENT_OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 DENSE_OPS = ("Gemm", "MatMul")
@@ -53,10 +53,10 @@ def import_onnx(path: str) -> ImportedModel:
     return imported
 
 
-class _Reader:
+class _Reader(ChainBuilder):
     def __init__(self, graph, source: str, onnx):
+        super().__init__(source)
         self.graph = graph
-        self.source = source
         self.onnx = onnx
         self.tensors = {t.name: t for t in graph.initializer}     # weights stored in the file
         for node in graph.node:                                   # ... or as Constant nodes
@@ -64,11 +64,7 @@ class _Reader:
                 for attr in node.attribute:
                     if attr.name == "value" and attr.type == attr.TENSOR:
                         self.tensors[node.output[0]] = attr.t
-        self.specs: list[LayerSpec] = []
-        self.input_dim = None
-        self.seq = None
         self.used: set[str] = set()
-        self.notes: list[str] = []
         self.pending_bias = None          # (output name, dense spec) of a MatMul awaiting its Add
         self.after_recurrent = False      # the data path holds a recurrent layer's sequence output
         self.final_state_outputs: set[str] = set()
@@ -123,8 +119,7 @@ class _Reader:
         states = {i for node in self.graph.node if node.op_type in RECURRENT_OPS for i in node.input[4:7]}
         expected = sum(_numel(t) for name, t in self.tensors.items()
                        if name in self.used or (name in stored and name not in states and _is_float(t, self.onnx)))
-        return ImportedModel(chain_text(self.input_dim, self.seq, self.specs), self.source, "ONNX",
-                             expected_params=expected, notes=self.notes)
+        return self.imported("ONNX", expected)
 
     def visit(self, node, data) -> None:
         op = node.op_type
@@ -252,14 +247,10 @@ class _Reader:
         spec.options.pop("bias", None)
 
     def activation(self, node) -> None:
-        last = self.specs[-1] if self.specs else None
-        if last is None or last.kind != "dense" or "act" in last.options:
-            raise ModelImportError(f"{self.where(node)}: an activation is read only directly after a "
-                                   "Gemm or MatMul without one (it becomes dense(n, act=...))")
         if node.op_type == "LeakyRelu" and abs(self.attr(node, "alpha", 0.01) - 0.01) > 1e-9:
             self.notes.append(f"LeakyRelu '{node.name}' has alpha={self.attr(node, 'alpha')}; "
                               "vcbound's leaky_relu is the class of such maps")
-        last.options = {"act": ACTIVATION_OPS[node.op_type], **last.options}
+        self.fold_activation(ACTIVATION_OPS[node.op_type], self.where(node), "Gemm or MatMul")
 
     def select(self, node) -> None:
         """Gather/Slice on a recurrent output: the last time step, if the index says so."""

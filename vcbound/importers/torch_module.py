@@ -13,7 +13,7 @@ is not read.
 from __future__ import annotations
 
 from ..errors import ModelImportError
-from . import ImportedModel, LayerSpec, chain_text, check_count, unsupported
+from . import ChainBuilder, LayerSpec, check_count, unsupported
 
 ACTIVATION_MODULES = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softplus": "softplus",
                       "LeakyReLU": "leaky_relu", "Hardtanh": "hardtanh"}
@@ -34,23 +34,12 @@ def import_torch(module) -> ImportedModel:
     builder.walk(module)
     if builder.input_dim is None:
         raise ModelImportError(f"{builder.source}: no Linear or recurrent layer found")
-    expected = sum(int(p.numel()) for p in module.parameters())
-    text = chain_text(builder.input_dim, builder.seq, builder.specs)
-    imported = ImportedModel(text, builder.source, "PyTorch module", expected_params=expected,
-                             notes=builder.notes)
+    imported = builder.imported("PyTorch module", sum(int(p.numel()) for p in module.parameters()))
     check_count(imported)
     return imported
 
 
-class _Builder:
-    def __init__(self, source: str):
-        self.source = source
-        self.specs: list[LayerSpec] = []
-        self.notes: list[str] = []
-        self.input_dim = None
-        self.seq = None
-        self.sequence = False
-
+class _Builder(ChainBuilder):
     def walk(self, module) -> None:
         children = list(module.named_children())
         if not children:
@@ -83,11 +72,7 @@ class _Builder:
                 self.input_dim = m.in_features
             self.specs.append(LayerSpec("dense", m.out_features, {} if m.bias is not None else {"bias": False}))
         elif kind in ACTIVATION_MODULES:
-            last = self.specs[-1] if self.specs else None
-            if last is None or last.kind != "dense" or "act" in last.options:
-                raise ModelImportError(f"{self.where(name)}: an activation module is read only directly "
-                                       "after a Linear (it becomes dense(n, act=...))")
-            last.options = {"act": ACTIVATION_MODULES[kind], **last.options}
+            self.fold_activation(ACTIVATION_MODULES[kind], self.where(name), "Linear")
         elif kind in RECURRENT:
             self.recurrent(kind, m, name)
         else:
