@@ -98,8 +98,8 @@ def vcbound_bounded(tmp_path):
         d.mkdir(parents=True, exist_ok=True)
 
     def run(*args, env=None, input=None) -> BoundedRun:
-        environ = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(cache),
-                       XDG_DATA_HOME=str(home / "data"), **(env or {}))
+        environ = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(cache), XDG_DATA_HOME=str(home / "data"))
+        environ.update(env or {})
         before = _files(sandbox)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.perf_counter()

@@ -735,3 +735,171 @@ def test_the_reported_injection_fails_theorems_check_through_the_cli(vcbound_bou
     assert "tex2026x" not in run.stdout and "AtBeginDocument" not in run.stdout
     assert "tex2026x.toml:4" in run.stderr            # reported as skipped
     assert_bounded(run)
+
+
+# ---- sweeps: grid sizes, huge values, one numeric path with eval, plot files (items 3, 4, 9) ---------
+
+def test_a_grid_too_large_is_refused_from_the_ranges(vcbound_bounded):
+    # both axes were built as lists before the point limit was checked: 6.3 GB, no refusal after 400 s
+    run = vcbound_bounded("sweep", "input(d) -> dense(n, act=relu)^L -> dense(1)", "--vary", "n=1..20000000",
+                          "--vary", "L=1..20000000", "--at", "d=1")
+    assert_refused(run, "--vary: the grid has 400,000,000,000,000 points", "at most 20,000,000")
+
+
+def test_ranges_are_not_expanded_before_the_grid_is_evaluated():
+    import tracemalloc
+    from vcbound.sweeps import parse_vary, MAX_POINTS
+    tracemalloc.start()
+    name, values = parse_vary(f"n=1..{MAX_POINTS}")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert name == "n" and len(values) == MAX_POINTS and values[-1] == MAX_POINTS and values[0] == 1
+    assert peak < 5_000_000, peak
+    with pytest.raises(VcboundError, match="more than 20,000,000 values"):
+        parse_vary(f"n=1..{MAX_POINTS}, 1..2")
+    with pytest.raises(VcboundError, match="the grid has 40,000,000 points"):
+        vcbound.sweep("input(d) -> dense(n)^L -> dense(1)", [f"n=1..{MAX_POINTS // 2}", "L=1..4"], at="d=1")
+
+
+@pytest.mark.parametrize("vary, column, fragment", [
+    ("n=10^399", 3, "'10^399' is beyond the float range of a sweep"),
+    ("n=4, 2^1100", 6, "'2^1100' is beyond the float range of a sweep"),
+    ("n=1..10^20", 3, "range too large: its end is above 2^53"),
+])
+def test_sweep_values_beyond_the_float_range_are_refused_with_a_position(vcbound_bounded, vary, column, fragment):
+    # 10^399 was an OverflowError inside the generated function
+    run = vcbound_bounded("sweep", ARCH, "--vary", vary, "--at", "d=1")
+    assert_refused(run, f"--vary:1:{column}: ", fragment)
+
+
+def test_sweep_and_eval_write_the_same_numbers_beyond_the_float_range():
+    # sweep printed W=inf at n = 10^300 where eval printed 2.0e600
+    from vcbound.evaluate import evaluate, format_number, _to_number
+    arch = "input(d) -> dense(n, act=relu) -> dense(n, act=relu) -> dense(1)"
+    ev = evaluate(arch, {"n": 10 ** 300, "d": 1})
+    sw = vcbound.sweep(arch, {"n": [10 ** 300, 10]}, at={"d": 1})
+    table = sw.table()
+    w_eval = format_number(_to_number(ev.params)).split(" (")[0]
+    assert w_eval == "1e+600" and "inf" not in table
+    header, first = table.splitlines()[0].split(), table.splitlines()[1].split()
+    assert first[header.index("W")] == w_eval
+    for row in ev.uppers:
+        if row.numeric and f"upper:{row.route.key}" in header:
+            assert first[header.index(f"upper:{row.route.key}")] == format_number(row.value).split(" (")[0], row.id
+    assert sw.columns[0].overflow[0] and not sw.columns[0].overflow[1]
+    assert "W: 1 value(s) outside the float range" in table
+
+
+@pytest.mark.parametrize("target, reason", [("missing/dir/x.png", "No such file or directory"),
+                                             ("/dev/full", "No space left on device"),
+                                             (".", "Is a directory")])
+def test_plot_that_cannot_be_written_is_an_error_not_wrote(vcbound_bounded, target, reason):
+    pytest.importorskip("matplotlib")
+    run = vcbound_bounded("sweep", ARCH, "--vary", "n=1..4", "--at", "d=1", "--plot", target)
+    assert run.returncode == 1 and "Traceback" not in run.output, run.output[-2000:]
+    # (matplotlib may first say that it builds its font cache, in the sandbox's cache directory)
+    assert run.stderr.splitlines()[-1] == f"--plot: cannot write {target}: {reason}"
+    assert "wrote" not in run.output
+    assert_bounded(run)
+
+
+# ---- theorem paths that are not files (item 7) --------------------------------------------------------
+
+def test_fifo_dangling_and_looping_theorem_paths_are_reported(vcbound_bounded, tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    os.mkfifo(user / "fifo2026x.toml")                   # blocked `theorems check` forever
+    (user / "dangling2026x.toml").symlink_to(user / "nowhere.toml")
+    (user / "loop2026x.toml").symlink_to(user / "loop2026x.toml")
+    (user / "ok2026x.toml").write_text(_theorem_file("ok2026x"), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert f"{user / 'fifo2026x.toml'}: cannot read: not a regular file (a FIFO)" in run.stdout
+    assert f"{user / 'dangling2026x.toml'}: cannot read: a dangling symbolic link" in run.stdout
+    assert f"{user / 'loop2026x.toml'}: cannot read: a symbolic link loop" in run.stdout
+    assert "ok2026x" not in run.stdout                   # the good file has no problem
+    run = vcbound_bounded("theorems", "check", user / "fifo2026x.toml")
+    assert run.returncode == 2 and "not a regular file (a FIFO)" in run.stdout
+    # loading for a query reports them as skipped, and keeps the good file
+    th.clear_cache()
+    base = th.load_theorems([user], use_env=False)
+    assert {Path(p.path).name for p in base.problems} == {"fifo2026x.toml", "dangling2026x.toml", "loop2026x.toml"}
+    assert base.by_id("ok2026x_upper")
+
+
+# ---- terminal escape sequences are shown, not obeyed (item 8) -----------------------------------------
+
+def test_escape_sequences_in_an_arch_file_and_a_statement_are_made_visible(vcbound_bounded, tmp_path):
+    arch = tmp_path / "esc.arch"
+    arch.write_text("input(d) -> dense(n, act=relu) # \x1b]0;pwned\x07\x1b[2J\x9b31m\n-> dense(1)\n",
+                    encoding="utf-8")
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "esc2026x.toml").write_text(_theorem_file("esc2026x").replace(
+        'statement = "generated"', 'statement = "x \\u001b[2J \\u001b]0;pwned\\u0007 y"'), encoding="utf-8")
+    for args in (["bound", arch], ["explain", arch], ["params", arch],
+                 ["theorems", "show", "esc2026x_upper", "--theorems", user]):
+        run = vcbound_bounded(*args)
+        assert run.returncode == 0, run.output
+        assert not any(c in run.output for c in "\x1b\x07\x9b"), args
+        assert_bounded(run)
+    assert "\\x1b[2J" in run.stdout and "\\x07" in run.stdout        # visible, for the reader
+    run = vcbound_bounded("params", "input(d) -> dense(n, act=relu\x1b[2J)")
+    assert run.returncode == 1 and "\x1b" not in run.output and "\\x1b" in run.stderr
+
+
+def test_repl_output_shows_escape_sequences():
+    import io
+    from vcbound import repl
+    out = io.StringIO()
+    s = repl.Session(out=out, color=False)
+    s.run("let x = input(d) -> dense(n) # \x1b]0;pwned\x07")
+    s.run("bound x\x1b[2J")
+    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert "\\x1b" in out.getvalue()
+
+
+# ---- cache and sample parameters (item 10) ------------------------------------------------------------
+
+def test_stamp_path_that_is_a_directory_leaves_no_temporary_files(tmp_path, monkeypatch):
+    from vcbound import __version__
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "vcbound" / f"validated-{__version__}.json").mkdir(parents=True)
+    for _ in range(3):
+        monkeypatch.setattr(th, "_STAMPS", None)
+        th._remember_stamp("/some/file.toml", "0" * 64)
+    assert sorted(p.name for p in (tmp_path / "vcbound").iterdir()) == [f"validated-{__version__}.json"]
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"HOME": "", "XDG_CACHE_HOME": ""}, None),                 # was /.cache
+    ({"HOME": "/", "XDG_CACHE_HOME": ""}, None),
+    ({"HOME": "relative/home", "XDG_CACHE_HOME": ""}, None),     # would write into the working directory
+    ({"HOME": "/home/u", "XDG_CACHE_HOME": "relative"}, "/home/u/.cache"),   # a relative XDG value is ignored
+    ({"HOME": "/home/u", "XDG_CACHE_HOME": "/var/c"}, "/var/c"),
+    ({"HOME": "", "XDG_CACHE_HOME": "/var/c"}, "/var/c"),
+])
+def test_cache_directory_is_absolute_or_absent(monkeypatch, env, expected):
+    from vcbound.paths import user_dir
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    got = user_dir("XDG_CACHE_HOME", ".cache")
+    assert (None if got is None else str(got)) == expected
+    assert (th._stamp_path() is None) == (expected is None)
+
+
+def test_empty_home_writes_nothing(vcbound_bounded):
+    run = vcbound_bounded("bound", ARCH, env={"HOME": "", "XDG_CACHE_HOME": ""})
+    assert run.returncode == 0, run.output
+    assert_bounded(run)
+
+
+def test_tiny_eps_is_shown_as_given_or_refused(vcbound_bounded):
+    # --eps 1e-400 displayed as eps=0.0
+    run = vcbound_bounded("eval", ARCH, "--at", "n=10,d=1", "--measure", "sample_realizable", "--eps", "1e-350",
+                          "--delta", "0.1")
+    assert run.returncode == 0, run.output
+    assert "eps=1e-350" in run.stdout and "eps=0.0" not in run.stdout
+    run = vcbound_bounded("eval", ARCH, "--at", "n=10,d=1", "--measure", "sample_realizable", "--eps", "1e-400",
+                          "--delta", "0.1")
+    assert_refused(run, "--eps:1:1: ", "number too large")

@@ -250,10 +250,12 @@ def _arch_suggestions(fragment: str, word: str, names, measures: bool, many: boo
 # --------------------------------------------------------------------------------------------
 # the session
 # --------------------------------------------------------------------------------------------
-def history_path() -> Path:
-    """``$XDG_DATA_HOME/vcbound/history`` (default ``~/.local/share/vcbound/history``)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "vcbound" / "history"
+def history_path() -> Path | None:
+    """``$XDG_DATA_HOME/vcbound/history`` (default ``~/.local/share/vcbound/history``); None when
+    there is no home directory to keep it in."""
+    from .paths import user_dir
+    base = user_dir("XDG_DATA_HOME", os.path.join(".local", "share"))
+    return None if base is None else base / "vcbound" / "history"
 
 
 @dataclass
@@ -834,10 +836,13 @@ def _history(session: Session):
 
     def _warn(exc):
         reason = getattr(exc, "strerror", None) or str(exc)
-        session.error(f"warning: history file {path} cannot be used ({reason}); "
-                      f"history is kept for this session only")
+        where = f"history file {path} cannot be used ({reason})" if path is not None else \
+            "no home directory for the history file"
+        session.error(f"warning: {where}; history is kept for this session only")
 
     try:
+        if path is None:
+            raise OSError("no home directory")
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and not path.is_file():      # a directory, or a FIFO that would block
             raise OSError(f"{'a directory' if path.is_dir() else 'not a regular file'}")

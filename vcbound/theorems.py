@@ -702,16 +702,47 @@ def _load_file(path: str, trusted_ok: bool = False) -> _FileData:
 def _file_digest(path: str) -> str | None:
     import hashlib
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read(MAX_FILE_BYTES + 1)).hexdigest()
+        return hashlib.sha256(read_regular_file(path, MAX_FILE_BYTES + 1)).hexdigest()
     except OSError:
         return None
 
 
-def _stamp_path() -> str:
+def read_regular_file(path: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``, which must be a regular file. Opened without blocking
+    and checked on the open descriptor: a FIFO given as a theorem path blocked forever."""
+    import stat
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a device or socket"
+            raise OSError(f"not a regular file ({kind})")
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = None
+            return fh.read(limit)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _why_unreadable(path: str, exc: OSError) -> str:
+    """The reason in words, naming dangling and looping symbolic links."""
+    import errno
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop"
+    if os.path.islink(path) and not os.path.exists(path):
+        return f"a dangling symbolic link (to {os.readlink(path)})"
+    return exc.strerror or str(exc)
+
+
+def _stamp_path() -> str | None:
+    """The stamp file in the user's cache directory, or None when there is none (``paths.user_dir``:
+    ``HOME=""`` once made it ``/.cache``)."""
     from . import __version__
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "vcbound", f"validated-{__version__}.json")
+    from .paths import user_dir
+    base = user_dir("XDG_CACHE_HOME", ".cache")
+    return None if base is None else str(base / "vcbound" / f"validated-{__version__}.json")
 
 
 _STAMPS: dict | None = None
@@ -724,7 +755,10 @@ def _stamps() -> dict:
     if _STAMPS is None:
         import json
         try:
-            with open(_stamp_path(), encoding="utf-8") as fh:
+            path = _stamp_path()
+            if path is None:
+                raise OSError("no cache directory")
+            with open(path, encoding="utf-8") as fh:
                 loaded = json.load(fh)
             _STAMPS = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)} \
                 if isinstance(loaded, dict) else {}
@@ -738,14 +772,19 @@ def _remember_stamp(path: str, digest: str) -> None:
     stamps = _stamps()
     stamps[path] = digest
     target = _stamp_path()
+    if target is None:
+        return
+    tmp = f"{target}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(stamps, fh)
         os.replace(tmp, target)
-    except OSError:
-        pass          # a read-only home only costs speed
+    except OSError:   # a read-only home, or a directory where the stamp goes, only costs speed
+        try:
+            os.remove(tmp)       # never leave a .tmp behind (one per run, once)
+        except OSError:
+            pass
 
 
 class _FileChecker:
@@ -767,16 +806,15 @@ class _FileChecker:
         try:
             size = os.stat(self.path).st_size
         except OSError as exc:
-            self.problem(0, f"cannot read: {exc.strerror or exc}")
+            self.problem(0, f"cannot read: {_why_unreadable(self.path, exc)}")
             return None
         if size > MAX_FILE_BYTES:
             self.problem(0, f"file too large ({size} bytes; at most {MAX_FILE_BYTES})")
             return None
         try:
-            with open(self.path, "rb") as fh:
-                raw = fh.read(MAX_FILE_BYTES + 1)
+            raw = read_regular_file(self.path, MAX_FILE_BYTES + 1)
         except OSError as exc:
-            self.problem(0, f"cannot read: {exc.strerror or exc}")
+            self.problem(0, f"cannot read: {_why_unreadable(self.path, exc)}")
             return None
         if len(raw) > MAX_FILE_BYTES:
             self.problem(0, f"file too large (more than {MAX_FILE_BYTES} bytes)")
@@ -1206,11 +1244,16 @@ def _short(text: str, n: int = 60) -> str:
 # several files
 
 def theorem_files(path) -> list[str]:
-    """The ``*.toml`` files of a directory (sorted), or ``[path]`` for a file."""
+    """The ``*.toml`` entries of a directory (sorted), or ``[path]`` for a file. Entries that are
+    not readable files (dangling or looping symbolic links, FIFOs) are kept, so that loading
+    reports them instead of skipping them silently; sub-directories are not theorem files."""
     p = Path(path)
     if p.is_dir():
-        return [str(p / name) for name in sorted(os.listdir(p)) if name.endswith(".toml")
-                and (p / name).is_file()]
+        try:
+            names = sorted(os.listdir(p))
+        except OSError:
+            return [str(p)]           # reported when read: "cannot read: ..."
+        return [str(p / name) for name in names if name.endswith(".toml") and not (p / name).is_dir()]
     return [str(p)]
 
 
