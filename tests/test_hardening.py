@@ -903,3 +903,16 @@ def test_tiny_eps_is_shown_as_given_or_refused(vcbound_bounded):
     run = vcbound_bounded("eval", ARCH, "--at", "n=10,d=1", "--measure", "sample_realizable", "--eps", "1e-400",
                           "--delta", "0.1")
     assert_refused(run, "--eps:1:1: ", "number too large")
+
+
+@pytest.mark.parametrize("units", ["0.5", "1e999", "true", '"64"', "-3"])
+def test_keras_units_that_are_not_whole_numbers_are_refused(tmp_path, capsys, units):
+    # 1e999 was an OverflowError traceback; 0.5 was silently truncated to a width of 0
+    import re
+    from vcbound.cli import main
+    text = (Path(__file__).parent / "data" / "keras" / "mlp.json").read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text(re.sub(r'"units":\s*\d+', f'"units": {units}', text, count=1))
+    assert main(["params", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "'units' must be a positive whole number" in err and "Traceback" not in err

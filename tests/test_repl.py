@@ -612,3 +612,16 @@ def test_history_path_that_is_a_directory_in_a_real_terminal(isolated_data_home)
     assert text.count("cannot be used") == 1, text
     assert "history is kept for this session only" in text
     assert (isolated_data_home / "vcbound" / "history").is_dir()
+
+
+def test_eval_of_numbers_beyond_the_float_range_is_written_as_eval_writes_it():
+    # 10^399/7 printed "= inf", 1/10^399 "= 0" and exp(900) "inf"
+    s, out = session()
+    for text in ("eval 10^399/7", "eval 1/10^399", "eval exp(900)", "eval (2/3)^10000"):
+        s.run(text)
+    lines = out.getvalue().splitlines()
+    assert lines[0].endswith("/7 = 1.428571429e+398 (beyond float range)")
+    assert lines[1].endswith(" = 1e-399 (below float range)")
+    assert lines[2] == "7.328814222e+390 (beyond float range)"
+    assert lines[3].startswith("<repl>:1:6: number too large")
+    assert "inf" not in out.getvalue() and "= 0\n" not in out.getvalue()

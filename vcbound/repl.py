@@ -660,15 +660,20 @@ def _cmd_eval(s: Session, arg: str, start: int):
 
 
 def _number(sp, value) -> str:
+    """An exact integer as itself; anything else to 10 digits, as ``vcbound eval`` computes and
+    writes numbers (beyond the float range in scientific notation, never ``inf`` or ``0``)."""
+    from .evaluate import _to_number, format_number
     value = sp.simplify(value) if not value.is_Number else value
     if value.is_Integer:
         return str(int(value))
-    if value.is_Rational:
-        return f"{value} = {float(value):.10g}"
-    num = sp.N(value, 15)
-    if num.is_real is False or not num.is_finite:
-        raise EvaluationError(f"eval: the value is not a finite real number ({num})")
-    return f"{float(num):.10g}"
+    num = _to_number(value)
+    if num.float is None or (num.float != num.float):
+        raise EvaluationError(f"eval: the value is not a finite real number ({num.undefined or value})")
+    if num.overflow or num.underflow:
+        text = format_number(num, 10)
+    else:
+        text = f"{num.float:.10g}"
+    return f"{value} = {text}" if value.is_Rational else text
 
 
 def _split_at(s: Session, arg: str, start: int):
