@@ -21,6 +21,8 @@ Numeric evaluation and sweeps live in ``vcbound.evaluate`` and ``vcbound.sweeps`
 """
 from __future__ import annotations
 
+from .presentation import Presentable, brief_repr
+
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
@@ -38,6 +40,8 @@ WORDS = {"upper": "upper bound", "lower": "lower bound"}
 class Side:
     """The outcome of comparing the best bounds of A and B in one direction (upper or lower)."""
 
+    __repr__ = brief_repr("direction", "larger", "reason")
+
     direction: str
     relation: str | None          # asymptotics.compare(A, B): less | greater | equal | incomparable
     larger: str | None            # "A", "B", "equal order", "incomparable", None (a bound is missing)
@@ -50,9 +54,11 @@ class Side:
     witnesses: list = field(default_factory=list)   # [(symbols, who grows faster, rate A, rate B)]
 
 
-@dataclass
-class Comparison:
+@dataclass(repr=False)     # the one-line repr is brief_repr below
+class Comparison(Presentable):
     """``compare(A, B)``: the upper and lower sides, both resolutions, and the regime."""
+
+    __repr__ = brief_repr("measure", "a_text", "b_text", "upper.larger", "lower.larger", width=40)
 
     a_text: str
     b_text: str
