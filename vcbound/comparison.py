@@ -322,6 +322,34 @@ def _leading_coefficients(c, regime) -> dict | None:
 
 
 # --------------------------------------------------------------------------------------------
+# routes behind a bound
+# --------------------------------------------------------------------------------------------
+def route_names(bound) -> list[str]:
+    """Each candidate of a bound as ``result id`` or ``result id (view)`` for a derived view, once."""
+    out = []
+    for c in bound.candidates:
+        name = c.result.id + (f" ({c.view.name})" if c.view.derived else "")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def route_kind_note(side: Side) -> str:
+    """A sentence when A's and B's bounds differ in order and come through different kinds of
+    routes (a bound published for one family against a derived one, or different views): the
+    difference may then belong to the routes, not to the architectures. Empty otherwise."""
+    if side.a is None or side.b is None or side.relation == "equal":
+        return ""
+    kinds = [sorted({("published" if c.status == "published" else c.view.name) for c in bd.candidates})
+             for bd in (side.a, side.b)]
+    if kinds[0] == kinds[1]:
+        return ""
+    return (f"routes differ: A's {WORDS[side.direction]} comes via {', '.join(kinds[0])} and B's via "
+            f"{', '.join(kinds[1])}, so part of the difference in order may come from the routes, not from the "
+            f"architectures")
+
+
+# --------------------------------------------------------------------------------------------
 # growth exponents and elasticities
 # --------------------------------------------------------------------------------------------
 def _growth_json(growth: dict) -> dict:
@@ -426,7 +454,7 @@ def growth_report(resolution, at=None, eps=None, delta=None, m=None) -> dict:
                                                 else "of the stated expression; a constant factor cancels")
             routes.append(entry)
         return {"bound": ascii_expr(bound.expr), "bound_unicode": unicode_expr(bound.expr),
-                "results": [c.result.id for c in bound.candidates],
+                "results": [c.result.id for c in bound.candidates], "routes": route_names(bound),
                 "citations": bound.citations, "scope": bound.scope,
                 "exponents": _growth_json(growth), "monomial": _monomial(growth),
                 "opaque": sorted(bound.form.opaque_keys()), "routes": routes}

@@ -5,7 +5,7 @@ In: a ``Comparison`` or the dict of ``growth_report`` (vcbound.comparison). Out:
 """
 from __future__ import annotations
 
-from ..comparison import WORDS, Comparison, Side
+from ..comparison import WORDS, Comparison, Side, route_kind_note, route_names
 from .pretty import ascii_expr, unicode_expr
 
 
@@ -13,7 +13,7 @@ def _bound_line(bound) -> str:
     if bound is None:
         return "none"
     sym = "O" if bound.direction == "upper" else "Ω"
-    return (f"{sym}({unicode_expr(bound.expr)})  via {', '.join(c.result.id for c in bound.candidates)}"
+    return (f"{sym}({unicode_expr(bound.expr)})  via {', '.join(route_names(bound))}"
             f"  [{', '.join(bound.citations) or 'by definition'}]")
 
 
@@ -45,6 +45,9 @@ def comparison_text(cmp: Comparison) -> str:
         if ct:
             lines.append(f"       {ct}")
         lines.append(f"       {side.reason}")
+        kind_note = route_kind_note(side)
+        if kind_note:
+            lines.append(f"       {kind_note}")
         if side.direction == "lower" and side.a is not None and side.b is not None and \
                 (side.a.scope == "exists" or side.b.scope == "exists"):
             lines.append("       (lower bounds are existence statements about each family, not about these two networks)")
@@ -67,7 +70,7 @@ def comparison_json(cmp: Comparison) -> dict:
         if bound is None:
             return None
         return {"bound": ascii_expr(bound.expr), "bound_unicode": unicode_expr(bound.expr),
-                "results": [c.result.id for c in bound.candidates],
+                "results": [c.result.id for c in bound.candidates], "routes": route_names(bound),
                 "citations": bound.citations, "scope": bound.scope, "status": bound.status}
 
     def side_json(side: Side):
@@ -78,7 +81,7 @@ def comparison_json(cmp: Comparison) -> dict:
             {"low": str(side.constant[0]), "high": str(side.constant[1]), "kind": side.constant_kind},
             "faster": [{"symbols": list(s), "who": who, "rate_a": [str(x) for x in ra], "rate_b": [str(x) for x in rb]}
                        for s, who, ra, rb in side.witnesses],
-            "a": bound_json(side.a), "b": bound_json(side.b),
+            "a": bound_json(side.a), "b": bound_json(side.b), "route_note": route_kind_note(side) or None,
         }
     return {"measure": cmp.measure, "regime": cmp.regime.describe(), "a": cmp.a_text, "b": cmp.b_text,
             "upper": side_json(cmp.upper), "lower": side_json(cmp.lower)}
