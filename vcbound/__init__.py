@@ -25,6 +25,7 @@ _LAZY = {
     "compare": ("comparison", "compare"),
     "sweep": ("sweeps", "sweep"),
     "load_theorems": ("theorems", "load_theorems"),
+    "import_model": ("importers", "import_model"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),
     "Resolution": ("resolver", "Resolution"),
