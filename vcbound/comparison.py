@@ -454,7 +454,7 @@ def growth_report(resolution, at=None, eps=None, delta=None, m=None) -> dict:
                                                 else "of the stated expression; a constant factor cancels")
             routes.append(entry)
         return {"bound": ascii_expr(bound.expr), "bound_unicode": unicode_expr(bound.expr),
-                "results": [c.result.id for c in bound.candidates], "routes": route_names(bound),
+                "results": [c.result.id for c in bound.candidates], "route_names": route_names(bound),
                 "citations": bound.citations, "scope": bound.scope,
                 "exponents": _growth_json(growth), "monomial": _monomial(growth),
                 "opaque": sorted(bound.form.opaque_keys()), "routes": routes}
