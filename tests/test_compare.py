@@ -13,7 +13,8 @@ import vcbound
 from vcbound import asymptotics as asy
 from vcbound.cli import main
 from vcbound.asymptotics import compare_forms
-from vcbound.comparison import compare, growth_report, growth_text
+from vcbound.comparison import compare, growth_report
+from vcbound.render.comparison import growth_text
 from vcbound.errors import EvaluationError, UsageError
 from vcbound.resolver import bound
 from vcbound.theorems import load_theorems
@@ -181,3 +182,13 @@ def test_cli_growth_json(capsys):
     assert out["upper"]["exponents"]["L"]["power"] == "2"
     assert out["upper"]["exponents"]["h"]["log_power"] == "1"
     assert any("not the network's VC dimension" in n for n in out["notes"])
+
+
+def test_growth_report_keeps_route_names_and_routes_apart():
+    """The growth report once had the key "routes" twice, so the route names were silently dropped."""
+    from vcbound.comparison import growth_report
+    from vcbound.resolver import bound
+    rep = growth_report(bound("input(d, seq=T) -> rnn(n, act=sigmoid) -> last -> dense(1, act=threshold)"))
+    names = rep["upper"]["route_names"]
+    assert names and all(isinstance(n, str) for n in names)
+    assert all(isinstance(r, dict) and "result" in r for r in rep["upper"]["routes"])
