@@ -7,7 +7,7 @@ Design: the result classes (``Resolution``, ``Evaluation``, ``Sweep``) are compu
 must not import the renderers (data flows one way). They inherit ``presentation.Presentable``,
 whose ``__str__``/``to_json``/``_repr_markdown_``/``_repr_latex_`` look the renderer up in that
 table; this module, on the render side, is the one place that says which function renders which
-class in which format. To show another class (``Comparison``, ``Quantities``, ...): make it inherit
+class in which format. To show another class (``Quantities``, ...): make it inherit
 ``Presentable`` and add its lines below; a format left out simply has no repr.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ..presentation import present, register
 from ..quantities import Quantities
 from ..resolver import Resolution
 from ..sweeps import Sweep
+from .comparison import comparison_json, comparison_text
 from .evaluation import evaluation_json, evaluation_repr, evaluation_text
 from .html import markdown_html
 from .jsonout import resolution_json
@@ -48,6 +49,8 @@ register(Quantities, "latex", params_latex)
 register(Quantities, "html", html_from_markdown)
 register(Quantities, "repr", quantities_repr)
 
+register(Comparison, "text", comparison_text)
+register(Comparison, "json", comparison_json)
 register(Comparison, "markdown", comparison_markdown)
 register(Comparison, "latex", comparison_latex_math)
 register(Comparison, "html", html_from_markdown)
