@@ -916,3 +916,17 @@ def test_keras_units_that_are_not_whole_numbers_are_refused(tmp_path, capsys, un
     assert main(["params", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "'units' must be a positive whole number" in err and "Traceback" not in err
+
+
+def test_the_progress_bar_keeps_its_carriage_returns_behind_the_filter(monkeypatch):
+    import io
+    from vcbound.progress import Progress
+    from vcbound.render.terminal import SafeStream
+    raw = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", SafeStream(raw))
+    bar = Progress(2, enabled=True)
+    bar.start -= 2.0
+    bar.step()
+    sys.stderr.write("user text \r\x1b[2J\n")
+    bar.close()
+    assert "\rsweep [" in raw.getvalue() and "user text \\x0d\\x1b[2J\n" in raw.getvalue()

@@ -38,6 +38,11 @@ class SafeStream(io.TextIOBase):
         self.stream.write(terminal_safe(text))
         return len(text)
 
+    def write_raw(self, text: str) -> int:
+        """Write vcbound's own control characters (the progress bar's carriage return) unchanged:
+        for text that holds nothing a user wrote."""
+        return self.stream.write(text)
+
     def flush(self) -> None:
         self.stream.flush()
 
