@@ -930,3 +930,29 @@ def test_the_progress_bar_keeps_its_carriage_returns_behind_the_filter(monkeypat
     sys.stderr.write("user text \r\x1b[2J\n")
     bar.close()
     assert "\rsweep [" in raw.getvalue() and "user text \\x0d\\x1b[2J\n" in raw.getvalue()
+
+
+# ---- exact numbers built by substituting values (the class of item 1, after parsing) ------------------
+
+def test_substituting_huge_values_computes_in_floating_point_not_exactly():
+    # n^10000 at n = 10^399 is a 4-million-digit integer: seconds to build, and unprintable
+    import sympy as sp
+    from vcbound.expressions import make_symbol, substitute
+    n, m = make_symbol("n", True), make_symbol("m", True)
+    start = time.perf_counter()
+    big = substitute(n ** 10000 * m ** 10000, {"n": sp.Integer(10) ** 399, "m": sp.Integer(10) ** 399})
+    assert time.perf_counter() - start < 2
+    assert isinstance(big, sp.Float) and abs(sp.log(big, 10) - 7_980_000) < 1e-6
+    assert substitute(n ** 2 + n, {"n": sp.Integer(10) ** 399}) == 10 ** 798 + 10 ** 399     # still exact
+
+
+def test_params_and_repl_eval_of_a_huge_power_answer(vcbound_bounded):
+    run = vcbound_bounded("params", "input(d) -> dense(n^10000)", "--at", "n=10^399,d=1")
+    assert run.returncode == 0 and "Traceback" not in run.output, run.output[-2000:]
+    assert "W = 2.00000000000000e+3990000" in run.stdout
+    assert_bounded(run)
+    run = vcbound_bounded("repl", "-e", "eval n^10000 at n=10^399", "-e", "eval 2^n at n=10^399")
+    assert run.returncode == 0, run.output[-2000:]
+    assert run.stdout.splitlines()[0] == "1e+3990000 (beyond float range)"
+    assert run.stdout.splitlines()[1].startswith("5.296109083e+30102999566398119521373889472448026239")
+    assert_bounded(run)

@@ -430,7 +430,11 @@ def format_number(num: Number, digits: int = 6) -> str:
     if num is None or num.float is None:
         return num.undefined if num is not None and num.undefined else "—"
     if num.overflow or num.underflow:
-        return f"{scientific_from_log10(num.log10, digits)} ({'beyond' if num.overflow else 'below'} float range)"
+        where = "beyond" if num.overflow else "below"
+        if num.log10 is None or not math.isfinite(num.log10):      # even the exponent is beyond floats
+            import mpmath
+            return f"{mpmath.nstr(num.exact._to_mpmath(200), digits)} ({where} float range)"
+        return f"{scientific_from_log10(num.log10, digits)} ({where} float range)"
     v = num.float
     if v == int(v) and abs(v) < 1e15:
         return f"{int(v):,}"

@@ -491,10 +491,49 @@ def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
     return result
 
 
+MAX_RESULT_DIGITS = 3000   # an exact value computed from bindings (Python prints ints up to 4300 digits)
+
+
+def substitution_digits(expr, subs: dict) -> float:
+    """An upper estimate of the digits of the exact numbers built by ``expr.xreplace(subs)``
+    (``subs``: symbol -> sympy number), computed without building them: ``n^10000`` at
+    ``n = 10^399`` would be a 4-million-digit integer."""
+    sp = _sympy()
+
+    def size(e) -> float:
+        if e.is_Rational:
+            return max(integer_log10(e.p), integer_log10(e.q))
+        if e.is_Symbol:
+            v = subs.get(e)
+            return 0.0 if v is None else size(v) if v.is_Rational else abs(_log10_magnitude(v))
+        if e.is_Number or e.is_NumberSymbol:
+            return abs(_log10_magnitude(e))
+        if isinstance(e, sp.Add):
+            return max(size(a) for a in e.args) * 2 + math.log10(len(e.args))   # fractions: a/b + c/d
+        if isinstance(e, sp.Mul):
+            return sum(size(a) for a in e.args)
+        if isinstance(e, sp.Pow):
+            base = size(e.base)
+            if base == 0:
+                return 0.0
+            x = e.exp.xreplace(subs)
+            if not x.is_number:
+                return math.inf
+            mag = _log10_magnitude(x)
+            return math.inf if mag > 300 else base * max(1.0, 10 ** mag)
+        if isinstance(e, sp.exp) or getattr(e, "func", None) is sp.exp:
+            return math.inf if size(e.args[0]) > 2 else 10 ** size(e.args[0])
+        return max((size(a) for a in e.args), default=0.0)
+
+    return size(expr)
+
+
 def substitute(value, bindings: dict, what: str = "value"):
     """Substitute numeric ``bindings`` ({name: number}) into a sympy value.
 
     Returns a Python int when the result is an integer, a sympy number or expression otherwise.
+    A result whose exact form would pass ``MAX_RESULT_DIGITS`` digits is computed in floating
+    point instead (a sympy Float of 15 digits, any exponent), never built exactly.
     """
     if value is None or not bindings:
         return value
@@ -502,6 +541,10 @@ def substitute(value, bindings: dict, what: str = "value"):
     if not isinstance(value, sp.Basic):
         return value
     subs = {s: bindings[s.name] for s in value.free_symbols if s.name in bindings}
+    if subs and substitution_digits(value, subs) > MAX_RESULT_DIGITS:
+        floats = {k: sp.Float(v, 30) for k, v in subs.items()}
+        result = value.xreplace(floats)
+        return result.evalf(15) if not result.free_symbols else result
     result = value.xreplace(subs) if subs else value
     if not result.free_symbols:
         result = sp.nsimplify(result) if result.is_Float else result

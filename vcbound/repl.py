@@ -649,7 +649,10 @@ def _cmd_eval(s: Session, arg: str, start: int):
     by_name = {sym.name: sym for sym in value.free_symbols}
     subs = {by_name[k]: v for k, v in bindings.items() if k in by_name}
     unused = sorted(k for k in bindings if k not in by_name)
-    value = value.xreplace(subs) if subs else value
+    if subs:
+        from .expressions import substitute
+        value = substitute(value, {k.name: v for k, v in subs.items()})
+        value = sp.Integer(value) if isinstance(value, int) else value
     if value.free_symbols:
         names = ", ".join(sorted(x.name for x in value.free_symbols))
         raise EvaluationError(f"eval: unbound symbol{'s' if len(value.free_symbols) > 1 else ''} {names} "
