@@ -10,7 +10,6 @@ Tests that only need the exit code and output in-process call ``vcbound.cli.main
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -72,7 +71,7 @@ class BoundedRun:
     stdout: str
     stderr: str
     seconds: float
-    peak_mb: float               # peak resident memory of the child
+    peak_mb: float               # peak resident memory of the child (inf if it could not say)
     written: list                # files created or changed under the sandbox, outside the cache
 
     @property
@@ -80,8 +79,27 @@ class BoundedRun:
         return self.stdout + self.stderr
 
 
-def _limit_address_space():
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+# The child measures its own peak: the resident high-water mark of the process after exec
+# (/proc/self/status VmHWM). rusage from wait4 would not do: a child forked from pytest starts with
+# pytest's pages, and Linux keeps that high-water mark across exec.
+_CHILD = """
+import atexit, os, resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+
+def _peak():
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        with open("/proc/self/status") as fh:
+            kb = int(next(line for line in fh if line.startswith("VmHWM:")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        pass
+    with open(os.environ["VCBOUND_TEST_PEAK_FILE"], "w") as fh:
+        fh.write(str(kb))
+
+atexit.register(_peak)
+sys.argv[0] = "vcbound"
+runpy.run_module("vcbound", run_name="__main__", alter_sys=True)
+"""
 
 
 def _files(root: Path) -> dict:
@@ -97,22 +115,27 @@ def vcbound_bounded(tmp_path):
     for d in (work, home, cache):
         d.mkdir(parents=True, exist_ok=True)
 
+    peak_file = tmp_path / "peak-kb.txt"
+
     def run(*args, env=None, input=None) -> BoundedRun:
-        environ = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(cache), XDG_DATA_HOME=str(home / "data"))
+        environ = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(cache), XDG_DATA_HOME=str(home / "data"),
+                       VCBOUND_TEST_PEAK_FILE=str(peak_file))
         environ.update(env or {})
+        peak_file.unlink(missing_ok=True)
         before = _files(sandbox)
+        child = _CHILD.format(limit=ADDRESS_SPACE_LIMIT)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "vcbound", *map(str, args)], cwd=work, env=environ,
+            proc = subprocess.Popen([sys.executable, "-c", child, *map(str, args)], cwd=work, env=environ,
                                     stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                                    stdout=out, stderr=err, preexec_fn=_limit_address_space)
+                                    stdout=out, stderr=err)
             if input is not None:
                 proc.stdin.write(input.encode())
                 proc.stdin.close()
             timer = threading.Timer(HANG_TIMEOUT, proc.kill)
             timer.start()
             try:
-                _, status, usage = os.wait4(proc.pid, 0)      # the rusage of this child alone
+                _, status = os.waitpid(proc.pid, 0)
             finally:
                 timer.cancel()
             seconds = time.perf_counter() - start
@@ -122,6 +145,7 @@ def vcbound_bounded(tmp_path):
             stderr = err.read().decode("utf-8", "replace")
         after = _files(sandbox)
         written = sorted(p for p, v in after.items() if before.get(p) != v and not p.startswith("cache/"))
-        return BoundedRun(proc.returncode, stdout, stderr, seconds, usage.ru_maxrss / 1024, written)
+        peak_kb = int(peak_file.read_text()) if peak_file.exists() else float("inf")
+        return BoundedRun(proc.returncode, stdout, stderr, seconds, peak_kb / 1024, written)
 
     return run

@@ -730,7 +730,7 @@ def test_the_reported_injection_fails_theorems_check_through_the_cli(vcbound_bou
     run = vcbound_bounded("theorems", "check", user)
     assert run.returncode == 2 and "Traceback" not in run.output
     assert f"{user / 'tex2026x.toml'}:4: BibTeX entry is not LaTeX-safe" in run.stdout
-    run = vcbound_bounded("bound", ARCH, "--format", "latex", "--standalone", "--theorems", user)
+    run = vcbound_bounded("--theorems", user, "bound", ARCH, "--format", "latex", "--standalone")
     assert run.returncode == 0, run.output
     assert "tex2026x" not in run.stdout and "AtBeginDocument" not in run.stdout
     assert "tex2026x.toml:4" in run.stderr            # reported as skipped
