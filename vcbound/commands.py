@@ -81,6 +81,8 @@ def _bound_args(p):
                    help="an assumption on the regime: 'x >> y', 'x = expr' (repeatable)")
     add_format_options(p, ("text", "json", "latex", "bibtex", "markdown"))
     p.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
+    p.add_argument("--all", action="store_true",
+                   help="with --format latex|bibtex: also list (and cite) the results that did not apply")
 
 
 def _measures(name: str) -> list[str]:
@@ -119,7 +121,8 @@ def _print_resolutions(args, resolutions, explain: bool):
     else:
         from . import render
         printer = getattr(render, f"resolutions_{fmt}")
-        print(printer(resolutions, explain=explain, standalone=args.standalone))
+        extra = {"misses": args.all} if fmt in ("latex", "bibtex") else {}
+        print(printer(resolutions, explain=explain, standalone=args.standalone, **extra))
     return 0
 
 
