@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         args.theorems = list(args.theorems) + list(getattr(args, "theorems_after", []))
-        if hasattr(args, "format"):
-            args.json = args.format == "json"          # commands may test either
+        if hasattr(args, "format"):     # commands may test either (a --json of their own counts too)
+            args.json = bool(getattr(args, "json", False)) or args.format == "json"
         if not getattr(args, "func", None):
             parser.print_help()
             return 1
