@@ -951,7 +951,7 @@ def test_params_and_repl_eval_of_a_huge_power_answer(vcbound_bounded):
     assert run.returncode == 0 and "Traceback" not in run.output, run.output[-2000:]
     assert "W = 2.00000000000000e+3990000" in run.stdout
     assert_bounded(run)
-    run = vcbound_bounded("repl", "-e", "eval n^10000 at n=10^399", "-e", "eval 2^n at n=10^399")
+    run = vcbound_bounded("repl", "-e", "calc n^10000 at n=10^399", "-e", "calc 2^n at n=10^399")
     assert run.returncode == 0, run.output[-2000:]
     assert run.stdout.splitlines()[0] == "1e+3990000 (beyond float range)"
     assert run.stdout.splitlines()[1].startswith("5.296109083e+30102999566398119521373889472448026239")
