@@ -521,10 +521,16 @@ def test_validator_accepts_the_documented_params_at_form():
         v.validate(Document(ok))                          # was: "unexpected name 'at'"
         assert s.run(ok.replace("at n=5", "at n=5, d=7") if ok.endswith("n=5") and "m" not in ok.split()[1]
                      else ok)
-    text = "params input(d) -> dense(n, act=relux) at n=5"
-    with pytest.raises(ValidationError) as info:
-        v.validate(Document(text))
-    assert info.value.cursor_position == text.index("relux")
+    # every command whose usage takes a point: its documented form passes the validator
+    for cmd in repl.COMMANDS.values():
+        if " at n=" in cmd.usage and cmd.args != "expr":
+            v.validate(Document(f"{cmd.name} input(d) -> dense(n) at n=5, d=7"))
+            v.validate(Document(f"{cmd.name} m at n=5, d=7"))
+    v.validate(Document("eval input(d) -> dense(n) at n=5, d=7 pdim"))
+    for text in ("params input(d) -> dense(n, act=relux) at n=5", "eval input(d) -> dense(n, act=relux) at n=5"):
+        with pytest.raises(ValidationError) as info:
+            v.validate(Document(text))
+        assert info.value.cursor_position == text.index("relux")
     text = "params input(d) -> dense(n) at n=(1/3)^(10^9)"
     with pytest.raises(ValidationError) as info:
         v.validate(Document(text))

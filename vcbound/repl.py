@@ -437,7 +437,11 @@ class Session:
                     return None
                 self.arch(m.group(2), start + m.start(2))
             elif cmd.args == "arch_measure":
-                self.arch_and_measure(arg, start)
+                at = _last_at(arg)      # eval ARCH at n=5 [MEASURE]: the architecture ends at 'at'
+                if at is not None:
+                    self.arch(arg[: at.start()], start)
+                else:
+                    self.arch_and_measure(arg, start)
             elif cmd.args == "arch_at":
                 self.arch(_split_at(self, arg, start)[0], start)
             else:
@@ -639,9 +643,7 @@ def _cmd_assume(s: Session, arg: str, start: int):
          "constants at a point (as 'vcbound eval')", args="arch_measure")
 def _cmd_eval(s: Session, arg: str, start: int):
     from .evaluate import evaluate
-    m = None
-    for m in re.finditer(r"\s+at\s+(?=[A-Za-z_]\w*\s*=)", arg):
-        pass
+    m = _last_at(arg)
     if m is None:
         raise UsageError("usage: eval NAME|ARCH at n=64, d=32 [MEASURE]   (for arithmetic: calc EXPR at ...)")
     point = arg[m.end():].strip()
@@ -718,12 +720,19 @@ def _number(sp, value) -> str:
     return f"{value} = {text}" if value.is_Rational else text
 
 
-def _split_at(s: Session, arg: str, start: int):
-    """``ARCH at n=5`` -> (ARCH, bindings); an ``at`` that does not start bindings stays in ARCH."""
-    from .expressions import parse_bindings
+def _last_at(arg: str):
+    """The match of the last `` at NAME=`` in ``arg`` (where a point's bindings start), or None.
+    An architecture never contains one: its options are written ``, NAME=``."""
     m = None
     for m in re.finditer(r"\s+at\s+(?=[A-Za-z_]\w*\s*=)", arg):
         pass
+    return m
+
+
+def _split_at(s: Session, arg: str, start: int):
+    """``ARCH at n=5`` -> (ARCH, bindings); an ``at`` that does not start bindings stays in ARCH."""
+    from .expressions import parse_bindings
+    m = _last_at(arg)
     if m is None:
         return arg, {}
     try:
