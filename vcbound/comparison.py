@@ -17,19 +17,16 @@ VC dimension; lower bounds are existence statements about the family.
 >>> c.upper.relation
 'equal'
 
-Numeric evaluation and sweeps live in ``vcbound.evaluate`` and are re-exported here
-(``evaluate``, ``sweep``).
+Numeric evaluation and sweeps live in ``vcbound.evaluate`` and ``vcbound.sweeps``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
-from .evaluate import (Evaluation, Sweep, evaluate, format_number, normalise_bindings, parse_vary,  # noqa: F401
-                       require_all, sweep)
+from .evaluate import normalise_bindings, require_all
 
-__all__ = ["compare", "Comparison", "Side", "growth_report", "growth_text", "evaluate", "sweep",
-           "Evaluation", "Sweep", "elasticities"]
+__all__ = ["compare", "Comparison", "Side", "growth_report", "growth_text", "elasticities"]
 
 WORDS = {"upper": "upper bound", "lower": "lower bound"}
 
@@ -88,14 +85,15 @@ def compare(a, b, measure: str = "vc", assume=(), convention: str = "torch", bas
     >>> c.upper.larger, c.lower.larger
     ('equal order', 'equal order')
     """
-    from .api import count
+    from .graph import as_architecture
+    from .quantities import count
     from .resolver import MEASURES, make_regime, resolve
     if measure not in MEASURES:
         raise UsageError(f"unknown measure '{measure}' (expected one of: {', '.join(MEASURES)})")
     if base is None:
         from .theorems import load_theorems
         base = load_theorems(theorem_dirs)
-    qa, qb = count(a, convention), count(b, convention)
+    qa, qb = count(as_architecture(a), convention), count(as_architecture(b), convention)
     regime = _regime(assume, qa, qb, make_regime)
     ra, rb = resolve(qa, base, measure, regime), resolve(qb, base, measure, regime)
     return Comparison(qa.arch.text.strip(), qb.arch.text.strip(), measure, regime, ra, rb,

@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import asymptotics as asy
 from .classes import topology_in
+from .presentation import Presentable
 from .tensors import NORM_QUANTITIES
 
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
@@ -656,7 +657,7 @@ class Conflict:
 
 
 @dataclass
-class Resolution:
+class Resolution(Presentable):
     """Everything vcbound knows about one measure of one network. ``str()`` is the text report."""
 
     arch: object
@@ -679,21 +680,8 @@ class Resolution:
     def no_result(self) -> bool:
         return self.upper is None and self.lower is None
 
-    def __str__(self) -> str:
-        from .render.text import resolution_text
-        return resolution_text(self)
-
-    def to_json(self) -> dict:
-        from .render.jsonout import resolution_json
-        return resolution_json(self)
-
-    def _repr_markdown_(self) -> str:
-        from .render.markdown import resolution_markdown
-        return resolution_markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from .render.latex import resolution_latex_math
-        return resolution_latex_math(self)
+    # str(), to_json() and the Jupyter reprs come from Presentable: vcbound.render.reprs says which
+    # renderer shows a Resolution (the resolver does not import the renderers)
 
 
 def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch",
@@ -706,8 +694,9 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
     >>> r.lower.scope
     'exists'
     """
-    from .api import count
     from .errors import UsageError
+    from .graph import as_architecture
+    from .quantities import count
     if measure not in MEASURES:
         raise UsageError(f"unknown measure '{measure}' (expected one of: {', '.join(MEASURES)})")
     if base is None:
@@ -721,7 +710,7 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
     hit = _RESOLUTIONS.get(key)
     if hit is not None and hit[0] is base:
         return hit[1]
-    q = count(text_or_arch, convention)
+    q = count(as_architecture(text_or_arch), convention)
     regime = make_regime(assume, q)
     res = resolve(q, base, measure, regime)
     if len(_RESOLUTIONS) > 256:
