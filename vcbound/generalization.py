@@ -4,7 +4,7 @@ and data quantities -> the value of every applicable bound, with its citation.
 In: a ``Resolution`` (``resolver.bound(arch, "generalization")``), weights (a path, a dict of arrays
 or a torch module; see ``weights.load_weights``), the margin gamma, the sample size m, the confidence
 delta, optionally the input-norm bound B, and ``--at`` bindings for the architecture's symbols.
-Out: ``GeneralizationReport``: the norms of every weight tensor and, per applicable result, the
+Out: ``GeneralizationReport`` (rendered by ``render/generalization.py``): the norms of every weight tensor and, per applicable result, the
 number obtained by substituting the network's norms into the paper's formula (in the paper's own
 letters), or the list of quantities the user did not give. The aggregates are computed from the
 actual matrices, one per layer copy: spectral_product = prod_i ||A_i||_sigma, spectral_complexity =
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import UsageError
+from .presentation import Presentable
 from .tensors import dense_layers, expanded, weight_tensors
 from .weights import check_shapes, load_weights, norms
 
@@ -55,59 +56,17 @@ class BoundValue:
             parts.append("UNVERIFIED: the locator or the hypotheses of this result were not confirmed")
         return "; ".join(parts)
 
-    def to_json(self) -> dict:
-        return {"result": self.result_id, "citation": self.citation, "locator": self.locator, "form": self.form,
-                "formula": self.formula, "substitutions": self.substitutions, "value": self.value,
-                "missing": self.missing, "unverified": self.unverified, "caveat": self.caveat}
 
+@dataclass(repr=False)
+class GeneralizationReport(Presentable):
+    """The answer of ``eval --measure generalization`` (shown by ``render/generalization.py``)."""
 
-@dataclass
-class GeneralizationReport:
     architecture: str
     tensors: list                 # (name, shape, spectral, frobenius)
     quantities: dict              # aggregate name -> number (None where not defined for this network)
     bounds: list                  # BoundValue
     notes: list
     misses: list
-
-    def to_json(self) -> dict:
-        return {"measure": "generalization", "architecture": self.architecture,
-                "tensors": [{"name": n, "shape": list(s), "spectral_norm": sn, "frobenius_norm": fn}
-                            for n, s, sn, fn in self.tensors],
-                "quantities": self.quantities, "bounds": [b.to_json() for b in self.bounds],
-                "notes": self.notes, "misses": [str(m) for m in self.misses]}
-
-    def __str__(self) -> str:
-        lines = [f"generalization gap (norm-based) of  {self.architecture}", "", "weight tensors:"]
-        width = max((len(t[0]) for t in self.tensors), default=4)
-        for name, shape, sn, fn in self.tensors:
-            norm_text = "" if sn is None else f"  spectral {sn:.6g}  frobenius {fn:.6g}"
-            lines.append(f"  {name.ljust(width)}  {str(tuple(shape)):<12}{norm_text}")
-        shown = {k: v for k, v in self.quantities.items() if v is not None}
-        if shown:
-            lines.append("")
-            lines.append("quantities: " + ", ".join(f"{k} = {_num(v)}" for k, v in shown.items()))
-        lines.append("")
-        if not self.bounds:
-            lines.append("no norm-based bound in the theorem base applies to this network.")
-            for m in self.misses[:5]:
-                lines.append(f"  - {m}")
-        for b in self.bounds:
-            head = f"{b.result_id} [{b.citation}, {b.locator}]"
-            if b.value is None:
-                lines.append(f"{head}\n  needs {', '.join(b.missing)}")
-                continue
-            lines.append(f"{head}\n  {b.formula} = {_num(b.value)}")
-            lines.append("  with " + ", ".join(f"{k} = {_num(v)}" for k, v in b.substitutions.items()))
-            if b.caveat:
-                lines.append(f"  ({b.caveat})")
-        for n in self.notes:
-            lines.append(f"note: {n}")
-        return "\n".join(lines)
-
-
-def _num(v) -> str:
-    return f"{v:.6g}" if isinstance(v, float) else str(v)
 
 
 def evaluate_generalization(resolution, weights, margin=None, m=None, delta=None, input_norm=None,
@@ -137,8 +96,7 @@ def evaluate_generalization(resolution, weights, margin=None, m=None, delta=None
 
 
 def _bindings(at, q) -> dict:
-    from .expressions import parse_bindings
-    from .api import check_bindings
+    from .expressions import check_bindings, parse_bindings
     if not at:
         return {}
     b = parse_bindings(at) if isinstance(at, str) else dict(at)

@@ -13,10 +13,12 @@ class in which format. To show another class (``Comparison``, ``Quantities``, ..
 from __future__ import annotations
 
 from ..evaluate import Evaluation
+from ..generalization import GeneralizationReport
 from ..presentation import register
 from ..resolver import Resolution
 from ..sweeps import Sweep
 from .evaluation import evaluation_json, evaluation_text
+from .generalization import generalization_json, generalization_text
 from .jsonout import resolution_json
 from .latex import resolution_latex_math
 from .markdown import resolution_markdown
@@ -31,6 +33,9 @@ register(Resolution, "latex", resolution_latex_math)
 
 register(Evaluation, "text", evaluation_text)
 register(Evaluation, "json", evaluation_json)
+
+register(GeneralizationReport, "text", generalization_text)
+register(GeneralizationReport, "json", generalization_json)
 
 register(Sweep, "json", sweep_json)
 register(Sweep, "table", sweep_table)
