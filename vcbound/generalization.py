@@ -92,7 +92,9 @@ def evaluate_generalization(resolution, weights, margin=None, m=None, delta=None
     quantities = _aggregates(q, specs, arrays, bindings, data)
     bounds = [_evaluate(c, q, bindings, quantities, data) for c in resolution.uppers]
     return GeneralizationReport(str(q.arch), table, {k: v for k, v in quantities.items()}, bounds,
-                                list(resolution.notes), list(resolution.misses))
+                                # the legend of the symbolic answer's norm symbols is not about these numbers
+                                [n for n in resolution.notes if not n.startswith("symbols:")],
+                                list(resolution.misses))
 
 
 def _bindings(at, q) -> dict:

@@ -837,7 +837,10 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if q.output_is_sequence:
         notes.append("The network outputs a sequence; bounds speak of the classifier at one output "
                      "(add '-> last' to make that explicit).")
-    if measure == "generalization":
+    if measure == "generalization" and uppers:
+        notes.append("symbols: spec_p, frob_p, l21_p are the spectral norm, Frobenius norm and (2,1)-norm of the "
+                     "transpose of layer p's weight matrix (tensor p.weight in params --json); gamma is the margin, "
+                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence.")
         notes.extend(_symbolic_exponent_notes(uppers))
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)

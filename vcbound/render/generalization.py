@@ -30,7 +30,7 @@ def generalization_text(report) -> str:
     width = max((len(t[0]) for t in report.tensors), default=4)
     for name, shape, sn, fn in report.tensors:
         norm_text = "" if sn is None else f"  spectral {sn:.6g}  frobenius {fn:.6g}"
-        lines.append(f"  {name.ljust(width)}  {str(tuple(shape)):<12}{norm_text}")
+        lines.append(f"  {name.ljust(width)}  {str(tuple(shape)):<12}{norm_text}".rstrip())
     shown = {k: v for k, v in report.quantities.items() if v is not None}
     if shown:
         lines.append("")
