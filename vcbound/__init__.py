@@ -30,6 +30,7 @@ _LAZY = {
     "load_theorems": ("theorems", "load_theorems"),
     "evaluate_generalization": ("generalization", "evaluate_generalization"),
     "weight_tensors": ("tensors", "weight_tensors"),
+    "import_model": ("importers", "import_model"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),
     "Resolution": ("resolver", "Resolution"),
