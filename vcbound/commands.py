@@ -307,7 +307,8 @@ def register_compare(sub):
 
 
 def cmd_growth(args) -> int:
-    from .comparison import growth_report, growth_text
+    from .comparison import growth_report
+    from .render.comparison import growth_text
     from .resolver import bound
     base = _load_base(args)
     arch = load_arch(args.arch)

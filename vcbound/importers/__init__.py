@@ -125,8 +125,9 @@ def unsupported(what: str, name: str, where: str, supported) -> ModelImportError
 
 def check_count(imported: ImportedModel) -> None:
     """The text must count exactly the parameters the model stores (torch convention: ONNX's layout too)."""
-    from ..api import count
-    counted = count(imported.text, "torch").params
+    from ..graph import parse
+    from ..quantities import count
+    counted = count(parse(imported.text), "torch").params
     if counted != imported.expected_params:
         raise ModelImportError(f"{imported.source}: the imported architecture counts {counted} parameters but "
                                f"the model stores {imported.expected_params}; it uses something the "

@@ -158,12 +158,14 @@ def _measure_name(res) -> str:
 
 def _regime(res) -> str:
     regime = res.regime
-    if not regime:
-        return r"all sizes $\to\infty$ jointly"
+    how = ("polynomially related, so $\\log W$, $\\log U$ and the log of every size are of one order"
+           if regime.polynomial else "sizes not polynomially related (logs of distinct sizes kept apart)")
+    if not (regime.dominates or regime.substitutions):
+        return r"all sizes $\to\infty$ jointly, " + how
     import sympy as sp
     parts = [f"${_latex(sp.Symbol(b))} \\gg {_latex(sp.Symbol(s))}$" for b, s in regime.dominates]
     parts += [f"${_latex(sp.Symbol(n))} = {_latex(v)}$" for n, v in regime.substitutions]
-    return ", ".join(parts)
+    return ", ".join(parts) + "; " + how
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def _resolution_body(res, keys: _Keys, explain: bool) -> str:
     size = f"W = {unicode_expr(q.params)} parameters ({q.convention} convention)"
     if q.seq_len is not None:
         size += f", T = {unicode_expr(q.seq_len)}"
-    out.append(md_escape(size + "; regime: " + res.regime.describe()))
+    out.append(md_escape(size + "; regime: " + res.regime.describe(long=True)))
     out.append("")
     if res.no_result:
         out.append("**No result:** no theorem in the base applies to this network for this measure.")

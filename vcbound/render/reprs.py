@@ -7,16 +7,18 @@ Design: the result classes (``Resolution``, ``Evaluation``, ``Sweep``) are compu
 must not import the renderers (data flows one way). They inherit ``presentation.Presentable``,
 whose ``__str__``/``to_json``/``_repr_markdown_``/``_repr_latex_`` look the renderer up in that
 table; this module, on the render side, is the one place that says which function renders which
-class in which format. To show another class (``Comparison``, ``Quantities``, ...): make it inherit
+class in which format. To show another class (``Quantities``, ...): make it inherit
 ``Presentable`` and add its lines below; a format left out simply has no repr.
 """
 from __future__ import annotations
 
+from ..comparison import Comparison
 from ..evaluate import Evaluation
 from ..generalization import GeneralizationReport
 from ..presentation import register
 from ..resolver import Resolution
 from ..sweeps import Sweep
+from .comparison import comparison_json, comparison_text
 from .evaluation import evaluation_json, evaluation_text
 from .generalization import generalization_json, generalization_text
 from .jsonout import resolution_json
@@ -42,3 +44,6 @@ register(Sweep, "table", sweep_table)
 register(Sweep, "csv", sweep_csv)
 register(Sweep, "notes", sweep_notes)
 register(Sweep, "png", plot_sweep)
+
+register(Comparison, "text", comparison_text)
+register(Comparison, "json", comparison_json)

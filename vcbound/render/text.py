@@ -20,7 +20,7 @@ def resolution_text(res, explain: bool = False) -> str:
     if q.seq_len is not None:
         seq = ", sequence length T" if str(q.seq_len) == "T" else f", sequence length T = {unicode_expr(q.seq_len)}"
     lines.append(f"  W = {unicode_expr(q.params)} parameters ({q.convention} convention){seq}")
-    lines.append(f"  regime: {res.regime.describe()}")
+    lines.append(f"  regime: {res.regime.describe(long=True)}")
     lines.append("")
     if res.no_result:
         lines.append("no result: no theorem in the base applies to this network for this measure.")
