@@ -8,6 +8,9 @@ Public API (imported lazily so that ``import vcbound`` stays cheap):
 - ``evaluate_generalization(bound(text, "generalization"), weights, margin=, m=, delta=, input_norm=)``
   -> the norm-based bounds on trained weights (a path, a dict of arrays or a torch module)
 - ``weight_tensors(count(text))`` -> the names and shapes of the weight tensors
+- ``compare(a, b)`` -> ``Comparison``; ``sweep(arch, ["L=1..8"])`` -> ``Sweep``;
+  ``vcbound.evaluate.evaluate(resolution, {"n": 64})`` -> ``Evaluation`` (the module's name is taken)
+- ``import_model(path_or_module)`` -> ``ImportedModel`` (ONNX, Keras JSON/.keras, torch modules)
 - ``load_theorems(dirs=())`` -> the validated theorem base
 - ``VcboundError``: the root of every error vcbound raises
 
@@ -34,9 +37,19 @@ _LAZY = {
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),
     "Resolution": ("resolver", "Resolution"),
+    "Comparison": ("comparison", "Comparison"),
+    "Evaluation": ("evaluate", "Evaluation"),
+    "Sweep": ("sweeps", "Sweep"),
+    "ImportedModel": ("importers", "ImportedModel"),
+    "TheoremBase": ("theorems", "TheoremBase"),
 }
 
 __all__ = ["VcboundError", "__version__", *_LAZY]
+
+
+def __dir__():
+    """What completion offers after ``vcbound.``: the public API (imported lazily) first of all."""
+    return sorted(set(__all__) | {k for k in globals() if not k.startswith("_")} - {"annotations"})
 
 
 def __getattr__(name):
