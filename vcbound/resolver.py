@@ -847,8 +847,10 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
         notes.append(f"The network has {q.output_dim} outputs; VC dimension is defined for one binary output. "
                      "Upper bounds hold for each output unit's class (it has at most W parameters).")
     if q.output_is_sequence:
-        notes.append("The network outputs a sequence; bounds speak of the classifier at one output "
-                     "(add '-> last' to make that explicit).")
+        notes.append("The network outputs a sequence (no 'last'): VC dimension is defined for one binary output, "
+                     "so these bounds are for the classifier that reads the output at one time step, the same "
+                     "network as with '-> last' before the per-step layers (e.g. 'lstm(n)^L -> last -> dense(1)'), "
+                     "whose counts are the same; write 'last' to make that explicit.")
     if measure == "generalization" and uppers:
         notes.append("symbols: spec_p, frob_p, l21_p are the spectral norm, Frobenius norm and (2,1)-norm of the "
                      "transpose of layer p's weight matrix (tensor p.weight in params --json); gamma is the margin, "
