@@ -956,3 +956,14 @@ def test_params_and_repl_eval_of_a_huge_power_answer(vcbound_bounded):
     assert run.stdout.splitlines()[0] == "1e+3990000 (beyond float range)"
     assert run.stdout.splitlines()[1].startswith("5.296109083e+30102999566398119521373889472448026239")
     assert_bounded(run)
+
+
+def test_repeat_count_of_ten_to_the_hundred_with_a_fractional_lipschitz_constant():
+    # the norm quantities took (1/4)^(10^100) exactly (sigmoid's Lipschitz constant): never finished
+    res, exc, elapsed = timed(vcbound.bound, "input(d) -> dense(n, act=sigmoid)^(10^100) -> dense(1)")
+    assert exc is None and res.upper is not None and elapsed < 20
+    from vcbound.expressions import bounded_power
+    import sympy as sp
+    assert bounded_power(sp.Rational(1, 4), 3) == sp.Rational(1, 64)                 # small: exact
+    big = bounded_power(sp.Rational(1, 4), sp.Integer(10) ** 100)
+    assert isinstance(big, sp.Float) and big > 0

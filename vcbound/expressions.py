@@ -165,6 +165,19 @@ def _shown(text: str) -> str:
     return text if len(text) <= 40 else text[:18] + "..." + text[-18:]
 
 
+def bounded_power(base, exponent):
+    """``base ** exponent`` for values vcbound computes itself (not parsed text): exact when its
+    exact form stays within MAX_DIGITS digits, otherwise a 30-digit float (any exponent). A
+    Lipschitz constant 1/4 to the power of a repeat count 10^100 never finished; sympy turns
+    ``exp(n*log(x))`` back into the exact power, so a float it is."""
+    sp = _sympy()
+    base = base if isinstance(base, sp.Basic) else sp.Rational(base)     # an int or a Fraction
+    if getattr(exponent, "is_number", True) and power_digits(base, sp.Integer(exponent) if isinstance(
+            exponent, int) else exponent) > MAX_DIGITS:
+        return sp.Float(base, 30) ** exponent
+    return base ** exponent
+
+
 def top_level_digits(value) -> int:
     """The digits of the largest exact fraction at the top of ``value``: the value itself, or the
     coefficients of its terms and factors. O(number of terms), like building the sum itself."""

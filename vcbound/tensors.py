@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import UsageError
+from .expressions import bounded_power
 from .graph import Layer, Repeat
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ("h",)}
@@ -207,7 +208,7 @@ def norm_quantities(q) -> dict:
     ratio = sp.Integer(0)
     for pos, layer, mult in layers:
         rho = layer.activation.kind.lipschitz if layer.activation is not None else 1
-        lip *= sp.Rational(rho) ** mult if rho is not None else sp.nan
+        lip *= bounded_power(sp.Rational(rho), mult) if rho is not None else sp.nan
         s, f, b = norm_symbol("spec", pos), norm_symbol("frob", pos), norm_symbol("l21", pos)
         spec *= s ** mult
         frob *= f ** mult
