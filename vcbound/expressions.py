@@ -165,6 +165,28 @@ def _shown(text: str) -> str:
     return text if len(text) <= 40 else text[:18] + "..." + text[-18:]
 
 
+def to_sympy(value, what: str = "value"):
+    """A sympy object from a value vcbound holds (sympy, int, Fraction, float) or from text, which
+    goes through vcbound's own grammar: the safe replacement for ``sympify`` (which runs ``eval``)."""
+    sp = _sympy()
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        raise ExpressionError(f"{what}: expected a number, got {value!r}", "", 0, 0, 1, what)
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Float(value)
+    if hasattr(value, "numerator") and hasattr(value, "denominator"):
+        return sp.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, str):
+        return parse_expression(value, what)
+    if hasattr(value, "item"):                      # a numpy scalar
+        return to_sympy(value.item(), what)
+    raise ExpressionError(f"{what}: expected a number or an expression, got {type(value).__name__}",
+                          "", 0, 0, 1, what)
+
+
 def bounded_power(base, exponent):
     """``base ** exponent`` for values vcbound computes itself (not parsed text): exact when its
     exact form stays within MAX_DIGITS digits, otherwise a 30-digit float (any exponent). A

@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import asymptotics as asy
 from .classes import topology_in
+from .expressions import to_sympy
 from .presentation import Presentable, brief_repr
 from .tensors import NORM_QUANTITIES
 
@@ -775,7 +776,7 @@ _RESOLUTIONS: dict = {}
 def _symbolic_exponent_notes(candidates) -> list[str]:
     """Norm-based bounds of repeated layers contain powers like spec_1^L (one norm per copy, at fixed
     norms); the growth exponents count polynomial and log factors only, so say what they leave out."""
-    powers = sorted({str(p) for c in candidates for p in sp.sympify(c.exact).atoms(sp.Pow)
+    powers = sorted({str(p) for c in candidates for p in to_sympy(c.exact).atoms(sp.Pow)
                      if p.exp.free_symbols and p.base.free_symbols} if candidates else set())
     if not powers:
         return []
