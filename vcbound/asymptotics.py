@@ -21,6 +21,8 @@ only structurally.
 """
 from __future__ import annotations
 
+from .presentation import brief_repr
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -238,6 +240,8 @@ class Term:
 @dataclass(frozen=True)
 class Form:
     """A dominant-term form: a sum of terms, or min/max of forms (kind 'sum', 'min', 'max')."""
+
+    __repr__ = brief_repr("kind", "expr")
 
     kind: str
     terms: tuple = ()      # for 'sum'

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
 from .evaluate import normalise_bindings, require_all
-from .presentation import Presentable
+from .presentation import Presentable, brief_repr
 
 __all__ = ["compare", "Comparison", "Side", "growth_report", "elasticities"]
 
@@ -39,6 +39,8 @@ WORDS = {"upper": "upper bound", "lower": "lower bound"}
 class Side:
     """The outcome of comparing the best bounds of A and B in one direction (upper or lower)."""
 
+    __repr__ = brief_repr("direction", "larger", "reason")
+
     direction: str
     relation: str | None          # asymptotics.compare(A, B): less | greater | equal | incomparable
     larger: str | None            # "A", "B", "equal order", "incomparable", None (a bound is missing)
@@ -51,9 +53,11 @@ class Side:
     witnesses: list = field(default_factory=list)   # [(symbols, who grows faster, rate A, rate B)]
 
 
-@dataclass
+@dataclass(repr=False)     # the one-line repr is brief_repr below
 class Comparison(Presentable):
     """``compare(A, B)``: the upper and lower sides, both resolutions, and the regime."""
+
+    __repr__ = brief_repr("measure", "a_text", "b_text", "upper.larger", "lower.larger", width=40)
 
     a_text: str
     b_text: str
