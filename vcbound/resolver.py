@@ -223,10 +223,8 @@ class Candidate:
     @property
     def user_files(self) -> list[str]:
         """The user's theorem files this route uses (its own result and those of inner bounds)."""
-        out = [user_file(self.result)] if user_file(self.result) else []
-        for ic in self.inner:
-            out += [f for f in ic.user_files if f not in out]
-        return out
+        own = [user_file(self.result)] if user_file(self.result) else []
+        return _union_files([own] + [ic.user_files for ic in self.inner])
 
     @property
     def status_label(self) -> str:
@@ -294,6 +292,13 @@ def _in_builtin_dir(path: str) -> bool:
     import os
     from .paths import theorems_dir
     return os.path.dirname(os.path.realpath(path)) == os.path.realpath(theorems_dir())
+
+
+def _union_files(lists) -> list[str]:
+    out: list[str] = []
+    for files in lists:
+        out += [f for f in files if f not in out]
+    return out
 
 
 def status_label(status: str, files) -> str:
@@ -762,10 +767,7 @@ class Bound:
 
     @property
     def user_files(self) -> list[str]:
-        out: list[str] = []
-        for c in self.candidates:
-            out += [f for f in c.user_files if f not in out]
-        return out
+        return _union_files([c.user_files for c in self.candidates])
 
     @property
     def status_label(self) -> str:
