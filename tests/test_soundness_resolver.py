@@ -164,25 +164,20 @@ def test_relu_net_with_equal_input_dimension_keeps_the_bhlm_lower_bound(base):
 # ---------------------------------------------------------------------------------------------
 # item 11: results from the user's own files are the user's, in every format
 # ---------------------------------------------------------------------------------------------
-USER_LSTM = '''[source]
-key = "mylstm2026"
-bibtex = """@misc{mylstm2026, author = {Me}, title = {My LSTM bound}, year = {2026}}"""
-version = "draft"
-verification = "submission"
-read = "my own draft"
+def user_theorem_file(key: str, result_id: str, bound_text: str, direction: str, scope: str, requires: str) -> str:
+    """A minimal user theorem file: one source, one asymptotic VC result."""
+    return "\n".join([
+        "[source]", f'key = "{key}"',
+        f'bibtex = """@misc{{{key}, author = {{Me}}, title = {{A draft}}, year = {{2026}}}}"""',
+        'version = "draft"', 'verification = "submission"', 'read = "my own draft"', "",
+        "[[result]]", f'id = "{result_id}"', 'locator = "Theorem 1"', 'statement = "A bound from my draft."',
+        'measure = "vc"', f'direction = "{direction}"', f'scope = "{scope}"', 'form = "asymptotic"',
+        f'bound = "{bound_text}"', 'symbols = { W = "W", T = "T" }' if "T" in bound_text else 'symbols = { W = "W" }',
+        f"requires = {requires}", ""])
 
-[[result]]
-id = "my_lstm_upper"
-locator = "Theorem 1"
-statement = "An upper bound for LSTM networks."
-measure = "vc"
-direction = "upper"
-scope = "every"
-form = "asymptotic"
-bound = "W*T"
-symbols = { W = "W", T = "T" }
-requires = { topology = "recurrent_gated", activation = "any", multiplication = true }
-'''
+
+USER_LSTM = user_theorem_file("mylstm2026", "my_lstm_upper", "W*T", "upper", "every",
+                              '{ topology = "recurrent_gated", activation = "any", multiplication = true }')
 
 
 def test_user_results_are_labelled_as_the_users_in_every_format(tmp_path):
@@ -207,25 +202,8 @@ def test_user_results_are_labelled_as_the_users_in_every_format(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # item 12: theorems check resolves canonical architectures
 # ---------------------------------------------------------------------------------------------
-PLANTED = '''[source]
-key = "planted2026"
-bibtex = """@misc{planted2026, author = {Me}, title = {A planted lower bound}, year = {2026}}"""
-version = "draft"
-verification = "submission"
-read = "my own draft"
-
-[[result]]
-id = "planted_relu_cubic_lower"
-locator = "Theorem 1"
-statement = "A lower bound that is too large."
-measure = "vc"
-direction = "lower"
-scope = "exists"
-form = "asymptotic"
-bound = "W^3"
-symbols = { W = "W" }
-requires = { topology = "feedforward", activation = "piecewise_linear" }
-'''
+PLANTED = user_theorem_file("planted2026", "planted_relu_cubic_lower", "W^3", "lower", "exists",
+                            '{ topology = "feedforward", activation = "piecewise_linear" }')
 
 
 def test_theorems_check_reports_a_user_lower_bound_above_a_builtin_upper_bound(tmp_path, capsys):
