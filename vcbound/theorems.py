@@ -56,7 +56,8 @@ DIRECTIONS = ("upper", "lower", "exact")
 SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
 VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
-TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates")
+TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates",
+              "relu_as_product", "steep_sigmoid")
 REQUIRES = {
     "topology": tuple(sorted(TOPOLOGIES)),
     "activation": tuple(sorted(CLASSES)),
