@@ -24,6 +24,8 @@ _LAZY = {
     "bound": ("resolver", "bound"),
     "compare": ("comparison", "compare"),
     "sweep": ("sweeps", "sweep"),
+    "tradeoff": ("tradeoff", "tradeoff"),
+    "Tradeoff": ("tradeoff", "Tradeoff"),
     "load_theorems": ("theorems", "load_theorems"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),

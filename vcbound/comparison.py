@@ -47,6 +47,7 @@ class Side:
     ratio: object = None          # Theta form of A/B (sympy), when both bounds exist
     constant: tuple | None = None  # (low, high): limit range of A/B from the exact bounds, same routes
     constant_kind: str = ""       # "explicit" (published constants) or "stated expression" (O-constant cancels)
+    constant_ends: tuple | None = None   # (monomial giving the low end, monomial giving the high end)
     witnesses: list = field(default_factory=list)   # [(symbols, who grows faster, rate A, rate B)]
 
 
@@ -131,7 +132,7 @@ def _side(direction: str, a, b, regime) -> Side:
     side.witnesses = _witnesses(a.form, b.form, regime)
     if rel == "equal":
         side.larger = "equal order"
-        side.constant, side.constant_kind = _constant_ratio(a, b, regime)
+        side.constant, side.constant_kind, side.constant_ends = _constant_ratio(a, b, regime)
         side.reason = f"same order: A's {word} is Θ(B's) for {where}"
     elif rel in ("less", "greater"):
         big, small = ("B", "A") if rel == "less" else ("A", "B")
@@ -274,31 +275,35 @@ def _route_key(c):
 def _constant_ratio(a, b, regime):
     """The range of the limit of exact_A / exact_B when both bounds come from the same routes:
     per dominant term the ratio of the leading coefficients (the ratio of two sums of positive
-    terms lies between the smallest and largest termwise ratio)."""
+    terms lies between the smallest and largest termwise ratio). Also returns the dominant term giving each end: the low end is approached in the
+    regime where that term dominates, the high end where the other one does."""
+    none = (None, "", None)
     ka = sorted(_route_key(c) for c in a.candidates)
     kb = sorted(_route_key(c) for c in b.candidates)
     if ka != kb:
-        return None, ""
+        return none
     cb = {_route_key(c): c for c in b.candidates}
-    lo = hi = None
+    lo = hi = lo_at = hi_at = None
     explicit = True
     for c in a.candidates:
         d = cb[_route_key(c)]
         if c.result.form != "explicit":
             explicit = False
         if c.inner or d.inner:
-            return None, ""
+            return none
         coeff_a = _leading_coefficients(c, regime)
         coeff_b = _leading_coefficients(d, regime)
         if coeff_a is None or coeff_b is None or set(coeff_a) != set(coeff_b):
-            return None, ""
+            return none
         for m in coeff_a:
             ratio = coeff_a[m] / coeff_b[m]
-            lo = ratio if lo is None or ratio < lo else lo
-            hi = ratio if hi is None or ratio > hi else hi
+            if lo is None or ratio < lo:
+                lo, lo_at = ratio, m
+            if hi is None or ratio > hi:
+                hi, hi_at = ratio, m
     if lo is None:
-        return None, ""
-    return (lo, hi), ("explicit" if explicit else "stated expression")
+        return none
+    return (lo, hi), ("explicit" if explicit else "stated expression"), (lo_at, hi_at)
 
 
 def _leading_coefficients(c, regime) -> dict | None:
@@ -366,12 +371,31 @@ def route_kind_note(side: Side) -> str:
 def _constant_text(side: Side) -> str:
     if side.constant is None:
         return ""
+    from .render.pretty import unicode_expr
     lo, hi = side.constant
     what = ("published constants" if side.constant_kind == "explicit"
             else "same results, so their unspecified constant cancels")
     if lo == hi:
-        return f"exact bounds: A/B -> {lo} ({what})"
-    return f"exact bounds: A/B between {lo} and {hi}, by dominant term ({what})"
+        return f"exact bounds: A/B -> {significant(lo)} ({what})"
+    at_lo, at_hi = side.constant_ends or (None, None)
+    where = (lambda m: f" (where {unicode_expr(m)} dominates)" if m is not None else "")
+    return (f"exact bounds: A/B between {significant(lo)}{where(at_lo)} and {significant(hi)}{where(at_hi)}, "
+            f"by dominant term ({what})")
+
+
+def significant(value, digits: int = 3) -> str:
+    """A ratio as a decimal with ``digits`` significant figures (``0.00391``, ``0.0625``, ``16``);
+    exact values stay in the JSON output."""
+    x = float(value)
+    if x == 0 or not (1e-6 <= abs(x) < 1e9):
+        return f"{x:.{digits}g}"
+    if x == int(x) and abs(x) < 10 ** digits:
+        return str(int(x))
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        from decimal import Decimal
+        text = format(Decimal(text), "f")
+    return text
 
 
 def comparison_text(cmp: Comparison) -> str:
@@ -427,7 +451,9 @@ def comparison_json(cmp: Comparison) -> dict:
             "relation": side.relation, "larger": side.larger, "reason": side.reason,
             "ratio": None if side.ratio is None else ascii_expr(side.ratio),
             "ratio_constant": None if side.constant is None else
-            {"low": str(side.constant[0]), "high": str(side.constant[1]), "kind": side.constant_kind},
+            {"low": str(side.constant[0]), "high": str(side.constant[1]), "kind": side.constant_kind,
+             "low_where_dominant": None if not side.constant_ends else str(side.constant_ends[0]),
+             "high_where_dominant": None if not side.constant_ends else str(side.constant_ends[1])},
             "faster": [{"symbols": list(s), "who": who, "rate_a": [str(x) for x in ra], "rate_b": [str(x) for x in rb]}
                        for s, who, ra, rb in side.witnesses],
             "a": bound_json(side.a), "b": bound_json(side.b), "route_note": route_kind_note(side) or None,

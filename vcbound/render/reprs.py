@@ -16,6 +16,7 @@ from ..evaluate import Evaluation
 from ..presentation import register
 from ..resolver import Resolution
 from ..sweeps import Sweep
+from ..tradeoff import BudgetComparison, Tradeoff
 from .evaluation import evaluation_json, evaluation_text
 from .jsonout import resolution_json
 from .latex import resolution_latex_math
@@ -23,6 +24,8 @@ from .markdown import resolution_markdown
 from .plot import plot_sweep
 from .sweep import sweep_csv, sweep_json, sweep_notes, sweep_table
 from .text import resolution_text
+from .tradeoff import (budget_comparison_json, budget_comparison_text, plot_tradeoff, tradeoff_csv, tradeoff_json,
+                       tradeoff_latex, tradeoff_markdown, tradeoff_table)
 
 register(Resolution, "text", resolution_text)
 register(Resolution, "json", resolution_json)
@@ -37,3 +40,13 @@ register(Sweep, "table", sweep_table)
 register(Sweep, "csv", sweep_csv)
 register(Sweep, "notes", sweep_notes)
 register(Sweep, "png", plot_sweep)
+
+register(Tradeoff, "text", tradeoff_table)
+register(Tradeoff, "json", tradeoff_json)
+register(Tradeoff, "csv", tradeoff_csv)
+register(Tradeoff, "markdown", tradeoff_markdown)
+register(Tradeoff, "latex", tradeoff_latex)
+register(Tradeoff, "png", plot_tradeoff)
+
+register(BudgetComparison, "text", budget_comparison_text)
+register(BudgetComparison, "json", budget_comparison_json)
