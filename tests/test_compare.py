@@ -13,7 +13,8 @@ import vcbound
 from vcbound import asymptotics as asy
 from vcbound.cli import main
 from vcbound.asymptotics import compare_forms
-from vcbound.comparison import compare, growth_report, growth_text
+from vcbound.comparison import compare, growth_report
+from vcbound.render.comparison import growth_text
 from vcbound.errors import EvaluationError, UsageError
 from vcbound.resolver import bound
 from vcbound.theorems import load_theorems

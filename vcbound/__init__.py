@@ -27,6 +27,7 @@ _LAZY = {
     "tradeoff": ("tradeoff", "tradeoff"),
     "Tradeoff": ("tradeoff", "Tradeoff"),
     "load_theorems": ("theorems", "load_theorems"),
+    "import_model": ("importers", "import_model"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),
     "Resolution": ("resolver", "Resolution"),

@@ -7,16 +7,18 @@ Design: the result classes (``Resolution``, ``Evaluation``, ``Sweep``) are compu
 must not import the renderers (data flows one way). They inherit ``presentation.Presentable``,
 whose ``__str__``/``to_json``/``_repr_markdown_``/``_repr_latex_`` look the renderer up in that
 table; this module, on the render side, is the one place that says which function renders which
-class in which format. To show another class (``Comparison``, ``Quantities``, ...): make it inherit
+class in which format. To show another class (``Quantities``, ...): make it inherit
 ``Presentable`` and add its lines below; a format left out simply has no repr.
 """
 from __future__ import annotations
 
+from ..comparison import Comparison
 from ..evaluate import Evaluation
 from ..presentation import register
 from ..resolver import Resolution
 from ..sweeps import Sweep
 from ..tradeoff import BudgetComparison, Tradeoff
+from .comparison import comparison_json, comparison_text
 from .evaluation import evaluation_json, evaluation_text
 from .jsonout import resolution_json
 from .latex import resolution_latex_math
@@ -50,3 +52,6 @@ register(Tradeoff, "png", plot_tradeoff)
 
 register(BudgetComparison, "text", budget_comparison_text)
 register(BudgetComparison, "json", budget_comparison_json)
+
+register(Comparison, "text", comparison_text)
+register(Comparison, "json", comparison_json)

@@ -8,9 +8,10 @@ to the first row, under the label "shape only (constants unknown)".
 """
 from __future__ import annotations
 
-from ..comparison import significant
+
 from ..evaluate import format_number
 from ..tradeoff import SHAPE_ONLY, Tradeoff
+from .pretty import significant
 
 
 def _bindings(t: Tradeoff) -> str:
