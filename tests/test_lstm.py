@@ -173,3 +173,15 @@ def test_a_head_no_lemma_covers_is_a_precise_miss(base):
     text = str(nearest)
     assert "no lemma in the base rewrites leaky_relu" in text and "needs every activation in sigmoidal" in text
     assert "needs topology" not in text       # unrolling removes that hypothesis; it is not what is missing
+
+
+def test_ratio_range_prints_decimals_and_the_regime_of_each_end(base):
+    c = compare(LSTM1, LSTM1.replace("lstm(n)", "lstm(2*n)"), base=base)
+    text = str(c)
+    assert "between 0.00391 (where T²·n⁸ dominates) and 0.0625 (where T⁴·d²·n⁴ dominates)" in text
+    js = c.to_json()["upper"]["ratio_constant"]
+    assert (js["low"], js["high"]) == ("1/256", "1/16")            # exact in JSON
+    assert js["low_where_dominant"] == "T**2*n**8" and js["high_where_dominant"] == "T**4*d**2*n**4"
+    from vcbound.render.pretty import significant
+    assert [significant(x) for x in (1 / 3, 2500, 123456, 6.666e-6, 1)] == ["0.333", "2500", "123000",
+                                                                         "0.00000667", "1"]
