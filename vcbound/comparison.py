@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
 from .evaluate import normalise_bindings, require_all
-from .presentation import Presentable
+from .presentation import Presentable, brief_repr
 
 __all__ = ["compare", "Comparison", "Side", "growth_report", "elasticities"]
 
@@ -38,6 +38,8 @@ WORDS = {"upper": "upper bound", "lower": "lower bound"}
 @dataclass
 class Side:
     """The outcome of comparing the best bounds of A and B in one direction (upper or lower)."""
+
+    __repr__ = brief_repr("direction", "larger", "reason")
 
     direction: str
     relation: str | None          # asymptotics.compare(A, B): less | greater | equal | incomparable
@@ -52,9 +54,11 @@ class Side:
     witnesses: list = field(default_factory=list)   # [(symbols, who grows faster, rate A, rate B)]
 
 
-@dataclass
+@dataclass(repr=False)     # the one-line repr is brief_repr below
 class Comparison(Presentable):
     """``compare(A, B)``: the upper and lower sides, both resolutions, and the regime."""
+
+    __repr__ = brief_repr("measure", "a_text", "b_text", "upper.larger", "lower.larger", width=40)
 
     a_text: str
     b_text: str
@@ -459,7 +463,7 @@ def growth_report(resolution, at=None, eps=None, delta=None, m=None) -> dict:
                                                 else "of the stated expression; a constant factor cancels")
             routes.append(entry)
         return {"bound": ascii_expr(bound.expr), "bound_unicode": unicode_expr(bound.expr),
-                "results": [c.result.id for c in bound.candidates], "routes": route_names(bound),
+                "results": [c.result.id for c in bound.candidates], "route_names": route_names(bound),
                 "citations": bound.citations, "scope": bound.scope,
                 "exponents": _growth_json(growth), "monomial": _monomial(growth),
                 "opaque": sorted(bound.form.opaque_keys()), "routes": routes}
