@@ -24,12 +24,14 @@ import sympy as sp
 from . import asymptotics as asy
 from .classes import topology_in
 from .presentation import Presentable, brief_repr
+from .tensors import NORM_QUANTITIES
 
-MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
+MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
 MEASURE_NAMES = {
     "vc": "VC dimension", "pdim": "pseudo-dimension", "growth": "growth function",
     "sample_realizable": "sample complexity (realizable PAC)",
     "sample_agnostic": "sample complexity (agnostic PAC)",
+    "generalization": "generalization gap (norm-based)",
 }
 LEVELS = ("definition", "primary", "conference", "book", "submission", "arxiv", "secondary", "abstract")
 
@@ -54,6 +56,8 @@ class View:
     activation_names: tuple = ()                # the hidden activations, for messages
     tied: bool = False                          # parameters shared across copies (tied unrolling)
     derived: bool = False                       # reached through a transform lemma
+    has_bias: bool = True                       # some layer has bias terms
+    zero_at_zero: bool = False                  # every activation is Lipschitz with sigma(0) = 0
 
 
 @dataclass
@@ -86,14 +90,17 @@ def _views(q, base, measure: str) -> list[View]:
     """The network itself, and the views reachable through transform lemmas."""
     canon = q.canonical()
     direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative,
-                  activation_names=tuple(str(a) for a in q.hidden_activations))
+                  activation_names=tuple(str(a) for a in q.hidden_activations),
+                  has_bias=q.has_bias, zero_at_zero=q.zero_at_zero)
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
                                                 "classifier sgn(z - c) of its pre-activation z",
                                         "readout", "by definition"))
     views = [direct]
-    if q.recurrent and q.seq_len is not None and "unroll" in base.lemmas:
+    # norm-based results are never reached through unrolling: no source read states that a feed-forward
+    # norm bound holds for the unrolled net (tied weights, input at every step)
+    if q.recurrent and q.seq_len is not None and "unroll" in base.lemmas and measure != "generalization":
         T = q.seq_len
         ff_units = sp.expand(q.units + q.mults - q.recurrent_units)
         ff_depth = sp.expand(q.depth - q.recurrent_depth)
@@ -331,9 +338,16 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
         reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
     if req.get("nonlinear") and not view.nonlinear:
         reasons.append("needs a nonlinear activation; this network is affine")
+    if req.get("bias") is False and view.has_bias:
+        reasons.append("is stated for networks without bias terms; this network has biases (write bias=false)")
+    if req.get("zero_at_zero") and not view.zero_at_zero:
+        reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
+                       "tanh); this network has " + (", ".join(view.activation_names) or "other activations"))
     for letter, quantity in result.symbols.items():
         if quantity in ("vc", "pdim", "m", "eps", "delta"):
             continue
+        if reasons and quantity in NORM_QUANTITIES:
+            continue        # norm quantities exist only for feed-forward chains: the topology reason says it
         if view.quantities.get(quantity) is None:
             reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
                            + (" (no sequence input)" if quantity == "T" else ""))
@@ -819,6 +833,17 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
 _RESOLUTIONS: dict = {}
 
 
+def _symbolic_exponent_notes(candidates) -> list[str]:
+    """Norm-based bounds of repeated layers contain powers like spec_1^L (one norm per copy, at fixed
+    norms); the growth exponents count polynomial and log factors only, so say what they leave out."""
+    powers = sorted({str(p) for c in candidates for p in sp.sympify(c.exact).atoms(sp.Pow)
+                     if p.exp.free_symbols and p.base.free_symbols} if candidates else set())
+    if not powers:
+        return []
+    return [f"the bound contains {', '.join(powers)}: at fixed norms it grows (norm > 1) or decays (norm < 1) "
+            "exponentially in the repeat count; the growth exponents shown count polynomial and log factors only."]
+
+
 def make_regime(assume, q=None) -> asy.Regime:
     """Assumptions from text (``"T >> n"``, ``"d = n"``) or Condition objects."""
     from .expressions import Condition, parse_condition
@@ -868,7 +893,12 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
                 break
     applied_ids = {c.result.id for c in uppers + lowers}
     misses = sorted((m for m in misses if m.result.id not in applied_ids), key=lambda m: _miss_rank(m, q))
-    if q.topology == "recurrent_gated":
+    if q.topology == "recurrent_gated" and measure == "generalization":
+        notes.append("Chen, Li & Zhao (AISTATS 2020, arXiv 1910.12947) state generalization bounds for MGU and "
+                     "LSTM networks in the spectral norms of the weight matrices and the number of parameters. "
+                     "They are not in the theorem base: only the abstract could be read, so no formula, "
+                     "constant or hypothesis of theirs is encoded.")
+    elif q.topology == "recurrent_gated":
         notes.append("No published VC-dimension bound specific to LSTM or GRU cells is in the theorem base "
                      "(none was found in the literature searched). Koiran-Sontag's results cover recurrent nets "
                      "of standard form, not gated cells; any bound below is derived through unrolling and a "
@@ -882,6 +912,11 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
                      "so these bounds are for the classifier that reads the output at one time step, the same "
                      "network as with '-> last' before the per-step layers (e.g. 'lstm(n)^L -> last -> dense(1)'), "
                      "whose counts are the same; write 'last' to make that explicit.")
+    if measure == "generalization" and uppers:
+        notes.append("symbols: spec_p, frob_p, l21_p are the spectral norm, Frobenius norm and (2,1)-norm of the "
+                     "transpose of layer p's weight matrix (tensor p.weight in params --json); gamma is the margin, "
+                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence.")
+        notes.extend(_symbolic_exponent_notes(uppers))
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)
     if upper:

@@ -46,14 +46,16 @@ __all__ = [
     "REQUIRES", "MAX_FILE_BYTES", "ENV_VAR",
 ]
 
+from .tensors import NORM_QUANTITIES  # noqa: E402  (norm quantities of generalization bounds)
+
 ENV_VAR = "VCBOUND_THEOREMS"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are refused from their size alone, without reading
 
 QUANTITIES = ("W", "U", "M", "L", "Lbar", "T", "D", "pieces", "breakpoints", "degree", "m", "eps",
-              "delta", "vc", "pdim")
+              "delta", "vc", "pdim", *NORM_QUANTITIES)
 BRIDGE_QUANTITIES = ("vc", "pdim")
 _SAMPLE_QUANTITIES = ("m", "eps", "delta")
-MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
+MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
 DIRECTIONS = ("upper", "lower", "exact")
 SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
@@ -69,6 +71,8 @@ REQUIRES = {
     "excludes": tuple(sorted(CLASSES)),
     "input": ("real", "boolean"),
     "output": ("binary", "real"),
+    "bias": (True, False),
+    "zero_at_zero": (True, False),
 }
 REQUIRED_FACTS = ("topology", "activation")
 
