@@ -154,6 +154,10 @@ def cmd_theorems(args) -> int:
             from .theorems import user_paths
             from .paths import theorems_dir
             report = check([theorems_dir(), *user_paths(dirs, use_env=True)])
+        if report.ok:
+            # only a base without file problems is resolved: canonical networks, every conflict
+            from .audit import canonical_conflicts
+            report.problems.extend(canonical_conflicts(list(args.paths or []) + list(dirs)))
         for p in report.problems:
             print(tr.problem_line(p))
         if report.ok:

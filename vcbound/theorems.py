@@ -61,7 +61,7 @@ SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
 VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
 TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates",
-              "relu_as_product", "steep_sigmoid")
+              "relu_as_product", "steep_sigmoid", "threshold_simulation")
 REQUIRES = {
     "topology": tuple(sorted(TOPOLOGIES)),
     "activation": tuple(sorted(CLASSES)),
@@ -71,6 +71,7 @@ REQUIRES = {
     "excludes": tuple(sorted(CLASSES)),
     "input": ("real", "boolean"),
     "output": ("binary", "real"),
+    "depth": ("W", "U"),
     "bias": (True, False),
     "zero_at_zero": (True, False),
 }
