@@ -307,7 +307,8 @@ def register_compare(sub):
 
 
 def cmd_growth(args) -> int:
-    from .comparison import growth_report, growth_text
+    from .comparison import growth_report
+    from .render.comparison import growth_text
     from .resolver import bound
     base = _load_base(args)
     arch = load_arch(args.arch)
@@ -416,3 +417,21 @@ def register_sweep(sub):
     p.add_argument("--json", action="store_true", help="same as --format json")
     p.add_argument("--plot", metavar="OUT.png", help="write log-log curves (one varied symbol) or heatmaps (two)")
     p.set_defaults(func=cmd_sweep)
+
+
+# ---- import (vcbound.importers) ------------------------------------------------------------------
+def cmd_import(args) -> int:
+    from .importers import import_file
+    return _print_many([import_file(args.file)], args.json, lambda i: i.to_json(), str)
+
+
+@_register
+def register_import(sub):
+    p = sub.add_parser("import", help="architecture text from an ONNX, Keras JSON or .keras model file",
+                       description="Read a model file (ONNX needs the onnx extra; Keras to_json() files and "
+                                   ".keras archives are read as JSON) and print its architecture text, "
+                                   "which you can edit and pass as ARCH. A model file can also be given "
+                                   "directly as ARCH to any command.")
+    p.add_argument("file", metavar="FILE", help="model.onnx, model.json (Keras to_json) or model.keras")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_import)

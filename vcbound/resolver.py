@@ -23,7 +23,7 @@ import sympy as sp
 
 from . import asymptotics as asy
 from .classes import topology_in
-from .presentation import Presentable
+from .presentation import Presentable, brief_repr
 
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
 MEASURE_NAMES = {
@@ -41,6 +41,8 @@ LEVELS = ("definition", "primary", "conference", "book", "submission", "arxiv", 
 class View:
     """The network as one route sees it: quantities (user symbols) and facts."""
 
+    __repr__ = brief_repr("name", "topology", "family")
+
     name: str
     quantities: dict
     topology: str
@@ -57,6 +59,8 @@ class View:
 @dataclass
 class Step:
     """One node of a derivation: a result, a lemma or a definition, with what was substituted."""
+
+    __repr__ = brief_repr("kind", "id", "citation", "locator")
 
     kind: str                 # "result", "lemma", "definition", "bridge"
     id: str
@@ -170,6 +174,8 @@ def _lemma_step(lemma, text, fallback_id, locator, unsound=False) -> Step:
 class Candidate:
     """One applicable route to a bound on a measure."""
 
+    __repr__ = brief_repr("direction", "result.id", "canonical", "scope", "status")
+
     direction: str
     result: object
     view: View
@@ -234,6 +240,8 @@ def _collect_levels(s: Step, out: list):
 @dataclass
 class Miss:
     """A result that did not apply, and why (the nearest misses are shown when nothing applies)."""
+
+    __repr__ = brief_repr("result.id", "reasons")
 
     result: object
     reasons: list
@@ -621,6 +629,8 @@ def _pretty(expr) -> str:
 class Bound:
     """The best bound in one direction: one candidate, or the min/max of incomparable ones."""
 
+    __repr__ = brief_repr("direction", "form", "citations")
+
     direction: str
     form: object
     candidates: list
@@ -670,6 +680,8 @@ class Bound:
 class Conflict:
     """A lower bound that exceeds an upper bound on the same family: reported, never hidden."""
 
+    __repr__ = brief_repr("lower.result.id", "upper.result.id")
+
     lower: Candidate
     upper: Candidate
 
@@ -678,7 +690,7 @@ class Conflict:
                 f"than upper bound {self.upper.result.id} ({_pretty(self.upper.bound_expr)})")
 
 
-@dataclass
+@dataclass(repr=False)     # the one-line repr comes from Presentable
 class Resolution(Presentable):
     """Everything vcbound knows about one measure of one network. ``str()`` is the text report."""
 

@@ -20,7 +20,7 @@ from .errors import EvaluationError, UsageError
 from .evaluate import (BRIDGE, FLOAT_MAX_LOG10, FLOAT_MIN_LOG10, NEEDS, Condition, Route, _axis_text,
                        _check_size, _number, _placeholder, _sample_symbols, _sp, normalise_bindings,
                        require_all, routes)
-from .presentation import Presentable, present
+from .presentation import Presentable, brief_repr, present
 from .progress import Progress
 
 
@@ -61,6 +61,8 @@ def _value_expr(expr):
 @dataclass
 class Column:
     """One column of a sweep: the parameter count or one explicit bound over the grid."""
+
+    __repr__ = brief_repr("key", "kind")
 
     key: str
     kind: str                       # "params" or "bound"
@@ -371,7 +373,7 @@ def _integer(value, part) -> int:
 # --------------------------------------------------------------------------------------------
 # sweep
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False)     # the one-line repr comes from Presentable
 class Sweep(Presentable):
     """Parameter count and every explicit bound over a grid of symbol values.
 

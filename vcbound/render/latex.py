@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from .refs import Citer, arch_line, bound_flags, locator_for, sources_for
-from .words import scope_sentence
+from .words import convention_words, scope_sentence
 
 OPERATOR = {"upper": r"\mathcal{O}", "lower": r"\Omega", "tight": r"\Theta"}
 DIRECTION_WORD = {"upper": "Upper bound", "lower": "Lower bound"}
@@ -158,12 +158,14 @@ def _measure_name(res) -> str:
 
 def _regime(res) -> str:
     regime = res.regime
-    if not regime:
-        return r"all sizes $\to\infty$ jointly"
+    how = ("polynomially related, so $\\log W$, $\\log U$ and the log of every size are of one order"
+           if regime.polynomial else "sizes not polynomially related (logs of distinct sizes kept apart)")
+    if not (regime.dominates or regime.substitutions):
+        return r"all sizes $\to\infty$ jointly, " + how
     import sympy as sp
     parts = [f"${_latex(sp.Symbol(b))} \\gg {_latex(sp.Symbol(s))}$" for b, s in regime.dominates]
     parts += [f"${_latex(sp.Symbol(n))} = {_latex(v)}$" for n, v in regime.substitutions]
-    return ", ".join(parts)
+    return ", ".join(parts) + "; " + how
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +179,7 @@ def resolution_latex(res, citer: Citer | None = None, explain: bool = False) -> 
     lines = [f"% vcbound: {_measure_name(res)} of " + arch_line(res.arch)]
     lines.append(r"\paragraph{" + latex_escape(_upper_first(_measure_name(res))) + " of the architecture}")
     lines.append(r"\begin{quote}\raggedright " + _texttt(arch_line(res.arch)) + r"\end{quote}")
-    size = f"$W = {_latex(q.params)}$ parameters ({latex_escape(q.convention)} convention)"
+    size = f"$W = {_latex(q.params)}$ parameters ({latex_escape(convention_words(q))})"
     if q.seq_len is not None:
         size += f" and input sequences of length $T = {_latex(q.seq_len)}$" if str(q.seq_len) != "T" \
             else " and input sequences of length $T$"
@@ -468,3 +470,22 @@ def _katex_plain(text) -> str:
         else:
             out.append(" ")
     return "".join(out)
+
+
+def comparison_latex_math(cmp) -> str:
+    """``Comparison._repr_latex_``: both bounds per direction and the ratio, in one ``aligned``
+    block that KaTeX and MathJax render (citations as ``\\text{[key]}``)."""
+    rows = []
+    for side in (cmp.upper, cmp.lower):
+        for who, bound in (("A", side.a), ("B", side.b)):
+            label = r"\text{" + _katex_plain(f"{side.direction}, {who}:") + r"}\quad & "
+            if bound is None:
+                rows.append(label + r"\text{none}")
+                continue
+            keys = ", ".join(bound.citations) or "by definition"
+            rows.append(label + bound_math(bound.direction, bound.expr, multiline=False)
+                        + r" && \text{[" + _katex_plain(keys) + "]}")
+        verdict = _katex_plain(f"{side.direction}: " + (side.larger or "no comparison"))
+        ratio = "" if side.ratio is None else r",\ \frac{A}{B} = \Theta\left(" + _latex(side.ratio) + r"\right)"
+        rows.append(r"\text{" + verdict + r"} & " + ratio.lstrip(","))
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
