@@ -1,6 +1,8 @@
 """Write tests/data/engine_oracle.json: the reference engine's answers on generated architectures.
 
     PYTHONPATH=. python scripts/engine_oracle.py [COUNT]      # default 2,000
+    PYTHONPATH=. python scripts/engine_oracle.py 2000 1000 2000 part.json   # a slice, to run in parallel
+    PYTHONPATH=. python scripts/engine_oracle.py --merge part1.json part2.json   # slices -> the file
 
 The architectures come from the fuzz generator (tests/test_fuzz.py, derandomized); each is resolved
 with ``vcbound.asymptotics_reference`` (the asymptotic engine before issue 13, kept unchanged as the
@@ -46,13 +48,24 @@ class _Slow(BaseException):          # never swallowed by an "except Exception" 
 OUT = ROOT / "tests" / "data" / "engine_oracle.json"
 
 
-def write(cases, skipped) -> None:
-    OUT.write_text(json.dumps({"engine": "vcbound.asymptotics_reference", "time_limit_cpu_s": TIME_LIMIT,
+def write(cases, skipped, out=None) -> None:
+    (out or OUT).write_text(json.dumps({"engine": "vcbound.asymptotics_reference", "time_limit_cpu_s": TIME_LIMIT,
                                "skipped": skipped, "cases": cases}, indent=1) + "\n")
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--merge"]:
+        parts = [json.loads(Path(p).read_text()) for p in sys.argv[2:]]
+        cases, seen = [], set()
+        for c in (c for p in parts for c in p["cases"]):
+            if c["text"] not in seen:
+                seen.add(c["text"])
+                cases.append(c)
+        write(cases, sorted({t for p in parts for t in p["skipped"]} - seen))
+        return 0
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    start_i, stop_i = (int(sys.argv[2]), int(sys.argv[3])) if len(sys.argv) > 3 else (0, count)
+    out = Path(sys.argv[4]) if len(sys.argv) > 4 else None
     from vcbound import asymptotics_reference
     from engine_answers import answer_signature
     cases, skipped = [], []
@@ -62,7 +75,7 @@ def main() -> int:
 
     signal.signal(signal.SIGVTALRM, alarm)
     start = time.process_time()
-    for i, text in enumerate(texts(count)):
+    for i, text in enumerate(texts(count)[start_i:stop_i], start_i):
         signal.setitimer(signal.ITIMER_VIRTUAL, TIME_LIMIT)
         try:
             cases.append({"text": text, "answer": answer_signature(text, asymptotics_reference)})
@@ -72,8 +85,8 @@ def main() -> int:
             signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         if i % 20 == 0:
             print(i, f"{time.process_time() - start:.1f} s", flush=True)
-            write(cases, skipped)       # partial results survive an interrupted run
-    write(cases, skipped)
+            write(cases, skipped, out)       # partial results survive an interrupted run
+    write(cases, skipped, out)
     print(f"{len(cases)} answers, {len(skipped)} skipped, {time.process_time() - start:.1f} s CPU -> {OUT}")
     return 0
 
