@@ -337,10 +337,10 @@ def _check_size(name, value, what):
         raise EvaluationError(f"{what} {name}: a size must be a positive integer, got {value}")
 
 
-def require_all(quantities, bindings: dict, extra: dict | None = None, needs=()) -> None:
-    """Raise ``EvaluationError`` naming every symbol left unbound (architecture symbols, and the
-    sample parameters ``needs`` such as eps and delta)."""
-    missing = [n for n in quantities.symbols() if n not in bindings]
+def require_all(quantities, bindings: dict, extra: dict | None = None, needs=(), symbols=None) -> None:
+    """Raise ``EvaluationError`` naming every symbol left unbound (architecture symbols, only
+    those in ``symbols`` when given, and the sample parameters ``needs`` such as eps and delta)."""
+    missing = [n for n in quantities.symbols() if n not in bindings and (symbols is None or n in symbols)]
     extra = extra or {}
     lacking = [n for n in needs if extra.get(n) is None]
     if missing or lacking:

@@ -817,8 +817,10 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
         notes.append(f"The network has {q.output_dim} outputs; VC dimension is defined for one binary output. "
                      "Upper bounds hold for each output unit's class (it has at most W parameters).")
     if q.output_is_sequence:
-        notes.append("The network outputs a sequence; bounds speak of the classifier at one output "
-                     "(add '-> last' to make that explicit).")
+        notes.append("The network outputs a sequence (no 'last'): VC dimension is defined for one binary output, "
+                     "so these bounds are for the classifier that reads the output at one time step, the same "
+                     "network as with '-> last' before the per-step layers (e.g. 'lstm(n)^L -> last -> dense(1)'), "
+                     "whose counts are the same; write 'last' to make that explicit.")
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)
     if upper:

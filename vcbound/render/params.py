@@ -114,3 +114,18 @@ def quantities_repr(q) -> str:
     params = str(q.params)
     params = params if len(params) <= 60 else params[:59] + "…"
     return f"<Quantities of {text!r}: W = {params} ({q.convention})>"
+
+
+def params_csv(q, bindings: dict | None = None) -> str:
+    """``vcbound params --format csv``: one row per layer, then the totals (W and U in the params
+    and units columns)."""
+    import csv
+    import io
+    b = bindings or {}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["index", "layer", "multiplicity", "params", "units", "output_width"])
+    w.writerows(_rows(q, b))
+    w.writerow(["total", " ".join(q.arch.text.split()), "", str(_value(q.params, b)), str(_value(q.units, b)),
+                str(_value(q.output_dim, b))])
+    return buf.getvalue()

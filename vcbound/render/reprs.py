@@ -24,7 +24,7 @@ from .html import markdown_html
 from .jsonout import resolution_json
 from .latex import comparison_latex_math, resolution_latex_math
 from .markdown import comparison_markdown, resolution_markdown
-from .params import params_json, params_latex, params_markdown, params_text, quantities_repr
+from .params import params_csv, params_json, params_latex, params_markdown, params_text, quantities_repr
 from .plot import plot_sweep
 from .sweep import sweep_csv, sweep_json, sweep_latex, sweep_markdown, sweep_notes, sweep_repr, sweep_table
 from .text import resolution_repr, resolution_text
@@ -48,6 +48,7 @@ register(Quantities, "markdown", params_markdown)
 register(Quantities, "latex", params_latex)
 register(Quantities, "html", html_from_markdown)
 register(Quantities, "repr", quantities_repr)
+register(Quantities, "csv", params_csv)
 
 register(Comparison, "text", comparison_text)
 register(Comparison, "json", comparison_json)

@@ -83,8 +83,15 @@ def sweep_notes(sw) -> list[str]:
                        "not necessarily this one")
         if c.conditions_open:
             out.append(f"{c.key}: condition(s) not checked: {'; '.join(c.conditions_open)}")
-    if sw.skipped:
-        ids = ", ".join(dict.fromkeys(r.id for r in sw.skipped))
+    needs = [r for r in sw.skipped if r.reason.startswith("needs ")]
+    by_reason: dict = {}
+    for r in needs:
+        by_reason.setdefault(r.reason, []).append(r.id)
+    for reason, ids in by_reason.items():
+        out.append(f"not evaluated, {reason}: {', '.join(dict.fromkeys(ids))}")
+    rest = [r for r in sw.skipped if not r.reason.startswith("needs ")]
+    if rest:
+        ids = ", ".join(dict.fromkeys(r.id for r in rest))
         out.append(f"not evaluated ({NO_CONSTANT} or no explicit inner bound): {ids}")
     return out
 
