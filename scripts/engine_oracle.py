@@ -49,7 +49,9 @@ OUT = ROOT / "tests" / "data" / "engine_oracle.json"
 
 
 def write(cases, skipped, out=None) -> None:
+    from engine_answers import pipeline_fingerprint
     (out or OUT).write_text(json.dumps({"engine": "vcbound.asymptotics_reference", "time_limit_cpu_s": TIME_LIMIT,
+                                        "fingerprint": pipeline_fingerprint(),
                                "skipped": skipped, "cases": cases}, indent=1) + "\n")
 
 

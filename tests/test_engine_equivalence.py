@@ -12,7 +12,9 @@ the same results behind them and citations, scope and status, the same Theta ver
 conflicts and the same misses.
 
 Default run: every 10th stored architecture (200, ~15 s of CPU); ``VCBOUND_ENGINE_FULL=1``: all of them. A few
-known cases are also checked live against the reference engine.
+known cases are also checked live against the reference engine. The stored answers carry a
+fingerprint of what else they depend on (tests/engine_answers.py); when another change moves it, the
+comparison runs live on every 50th architecture (both engines) until the file is regenerated.
 
 A change to the semantics of the asymptotics (a regime rule) or to the theorem base must be made in
 both modules and the file regenerated (``PYTHONPATH=. python scripts/engine_oracle.py``).
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_answers import answer_signature
+from engine_answers import answer_signature, pipeline_fingerprint
 
 from vcbound import asymptotics as new
 from vcbound import asymptotics_reference as old
@@ -35,15 +37,27 @@ FULL = os.environ.get("VCBOUND_ENGINE_FULL") == "1"
 ORACLE = Path(__file__).parent / "data" / "engine_oracle.json"
 
 
+def _data() -> dict:
+    return json.loads(ORACLE.read_text())
+
+
 def _stored():
-    data = json.loads(ORACLE.read_text())
-    cases = data["cases"]
+    cases = _data()["cases"]
     return cases if FULL else cases[::10]
+
+
+CURRENT = _data().get("fingerprint") == pipeline_fingerprint()
 
 
 @pytest.mark.parametrize("case", _stored(), ids=lambda c: str(len(c["text"])))
 def test_fast_engine_answers_like_the_reference(case):
-    assert answer_signature(case["text"], new) == case["answer"], case["text"]
+    """Against the stored answer while the pipeline around the engine is the one that produced it;
+    after a change elsewhere (a theorem, a resolver rule: the fingerprint differs), every 5th of these
+    architectures is resolved live by both engines instead, until the file is regenerated."""
+    if CURRENT:
+        assert answer_signature(case["text"], new) == case["answer"], case["text"]
+    elif FULL or _stored().index(case) % 5 == 0:
+        assert answer_signature(case["text"], new) == answer_signature(case["text"], old), case["text"]
 
 
 def test_the_oracle_covers_the_language():
