@@ -51,7 +51,7 @@ def session(**kw):
     ("bound input(d) -> dense(h, act=si", ["sigmoid", "sign"]),
     ("bound input(d) -> dense(h, a", ["act="]),
     ("bound input(d) -> dense(h, ", ["act=", "bias=", "convention="]),
-    ("bound input(d) -> lstm(n, ", ["bias=", "bidirectional=", "convention=", "proj="]),
+    ("bound input(d) -> lstm(n, ", ["act=", "bias=", "bidirectional=", "convention=", "proj=", "recurrent_act="]),
     ("bound input(d) -> lstm(n, bias=false, b", ["bidirectional="]),
     ("bound input(d) -> dense(h, bias=", ["false", "true"]),
     ("bound input(d) -> dense(h, convention=k", ["keras"]),
