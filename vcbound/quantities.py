@@ -99,6 +99,11 @@ class Quantities:
         return any(not a.affine for a in self.hidden_activations)
 
     @property
+    def biased(self) -> bool:
+        """Whether some layer has bias terms (every layer has them unless written ``bias=false``)."""
+        return any("bias" in l.kind.options and l.option("bias", True) for l in self.arch.layers)
+
+    @property
     def pieces(self):
         return _max(a.pieces for a in self.hidden_activations if a.pieces)
 

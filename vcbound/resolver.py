@@ -51,6 +51,7 @@ class View:
     activation_names: tuple = ()                # the hidden activations, for messages
     tied: bool = False                          # parameters shared across copies (tied unrolling)
     derived: bool = False                       # reached through a transform lemma
+    biased: bool = True                         # some layer has bias terms (requires.bias = false excludes)
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _views(q, base, measure: str) -> list[View]:
     """The network itself, and the views reachable through transform lemmas."""
     canon = q.canonical()
     direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative,
-                  activation_names=tuple(str(a) for a in q.hidden_activations))
+                  activation_names=tuple(str(a) for a in q.hidden_activations), biased=q.biased)
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
@@ -102,7 +103,7 @@ def _views(q, base, measure: str) -> list[View]:
         lemma = base.lemmas["unroll"]
         steps_words = "T steps" if str(T) == "T" else f"T = {T} steps"
         tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
-                    q.multiplicative, list(direct.steps), tied=True, derived=True)
+                    q.multiplicative, list(direct.steps), tied=True, derived=True, biased=q.biased)
         tied.steps.append(_lemma_step(
             lemma, f"unrolled over {steps_words}: W = {canon['W']} shared parameters, "
                    f"U = {common['U']}, depth = {common['L']}", "unroll", lemma.locator,
@@ -110,7 +111,7 @@ def _views(q, base, measure: str) -> list[View]:
         untied = dict(common)
         untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
         free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
-                    q.multiplicative, list(direct.steps), derived=True)
+                    q.multiplicative, list(direct.steps), derived=True, biased=q.biased)
         free.steps.append(_lemma_step(
             lemma, f"unrolled over {steps_words}; the tied network is one parameter setting of the "
                    f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
@@ -232,6 +233,9 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
         reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
     if req.get("nonlinear") and not view.nonlinear:
         reasons.append("needs a nonlinear activation; this network is affine")
+    if req.get("bias") is False and view.biased:
+        reasons.append("is proved for networks without bias terms; this network has biases (write "
+                       "bias=false on every layer for the bias-free class)")
     for letter, quantity in result.symbols.items():
         if quantity in ("vc", "pdim", "m", "eps", "delta"):
             continue
@@ -886,7 +890,7 @@ def _pdim_routes(q, base, regime, views):
                 # one more layer holding the one extra parameter: the cumulative sum grows by W + 1
                 qq["Lbar"] = sp.Mul(q.lbar_sum + qq["W"], sp.Pow(qq["W"], -1))
             nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.family, v.nonlinear, v.multiplicative,
-                      list(v.steps), tied=v.tied, derived=True)
+                      list(v.steps), tied=v.tied, derived=True, biased=True)  # the level is a bias
             nv.activation_names = v.activation_names
             nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "
                                                "more layer (a threshold unit comparing the output with a level)",
