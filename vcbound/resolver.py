@@ -571,9 +571,14 @@ def _best_pool(cands, direction, regime) -> list:
 
 
 def _prefer(a: Candidate, b: Candidate) -> bool:
-    """Between equal bounds: published over derived, verified over not, fewer conditions."""
-    ka = (a.status != "published", a.unverified, len(a.conditions), LEVELS.index(a.verification), a.result.id)
-    kb = (b.status != "published", b.unverified, len(b.conditions), LEVELS.index(b.verification), b.result.id)
+    """Between equal bounds: published over derived, verified over not, a result stated for the class
+    over an extension to multiplication gates the network does not have (Karpinski-Macintyre over
+    Schmitt's remark for a plain sigmoid net; only multiplication-allowing results reach gated cells),
+    the better-read source (a journal read in full over an OCR conference text), then fewer conditions."""
+    def key(c):
+        return (c.status != "published", c.unverified, bool(c.result.requires.get("multiplication", False)),
+                LEVELS.index(c.verification), len(c.conditions), c.result.id)
+    ka, kb = key(a), key(b)
     return ka < kb
 
 

@@ -75,7 +75,7 @@ SOURCE_FIELDS = {"key": True, "bibtex": True, "version": True, "verification": T
 RESULT_FIELDS = {"id": True, "locator": True, "statement": True, "measure": True, "direction": True,
                  "scope": True, "form": True, "bound": True, "symbols": True, "constants": False,
                  "requires": True, "conditions": False, "verification": False, "tied_weights": False,
-                 "notes": False}
+                 "learner": False, "notes": False}
 LEMMA_FIELDS = {"id": True, "locator": True, "statement": True, "transform": True,
                 "verification": False, "applicability": False, "notes": False}
 TOP_LEVEL = ("source", "result", "lemma")
@@ -135,6 +135,7 @@ class Result:
     notes: str
     path: str
     line: int
+    learner: str = ""      # sample-complexity upper bounds: the algorithm that attains it, if not every ERM
 
     def __hash__(self):
         return hash((self.id, self.path))
@@ -952,6 +953,7 @@ class _FileChecker:
         verification = self.enum("result", i, table, "verification", VERIFICATIONS, what) \
             if "verification" in table else None
         notes = s("notes", required=False)
+        learner = s("learner")
         self.check_public_provenance("result", i, {"notes": notes, "statement": statement}, what)
         if locator is not None:
             self.check_locator_pages("result", i, locator, what)
@@ -999,7 +1001,7 @@ class _FileChecker:
             symbols=dict(symbols), constants=tuple(constants), requires=dict(requires),
             conditions_text=tuple(table.get("conditions", ())),
             verification=verification or source.verification, tied_weights=tied, notes=notes or "",
-            path=self.path, line=lay.line("result", i))
+            path=self.path, line=lay.line("result", i), learner=learner or "")
         if not self.lazy:
             # already parsed while checking: keep them (cached_property slots)
             result.__dict__["bound"] = bound
@@ -1211,8 +1213,9 @@ _PRIVATE_REFERENCE_PATTERNS = (
      "a path on a particular machine"),
     (re.compile(r"(?:\.\./|\./)\S*shared\S*|\.\./\S+"), "a relative path"),
     (re.compile(r"\b[A-Za-z]:\\\S*"), "a path on a particular machine"),
-    (re.compile(r"\b(?:theorems-classic|theorems-modern|verification-rnn|house-style|DESIGN)\.md\b|"
-                r"\bshared/reference\b", re.I), "an internal note"),
+    (re.compile(r"\b(?:theorems-classic|theorems-modern|verification-rnn|house-style)\b|\bDESIGN\.md\b|"
+                r"\bshared/reference\b|\bcatalog(?:ue)?(?:s|ed)?\b", re.I), "an internal note"),
+    (re.compile(r"\b(?:code|pages|docs|issues) corp(?:us|ora)\b", re.I), "a private search index"),
     (re.compile(r"\binternal\b", re.I), "an internal note"),
     (re.compile(r"\b(?:file |transcription )?ids?\s+\d{8,}", re.I), "an id of a private search index"),
 )
