@@ -1167,7 +1167,7 @@ class _FileChecker:
         """Every letter of ``symbols`` must occur in ``bound`` or ``conditions``: a mapped letter the
         bound never uses would make the result look as if it depended on that quantity."""
         used = bound_letters(table.get("bound")) if isinstance(table.get("bound"), str) else None
-        conds = table.get("conditions", ())
+        conds = table.get("conditions", [])
         if used is None or not isinstance(conds, list):
             return
         for c in conds:
