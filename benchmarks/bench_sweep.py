@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 
-from vcbound.evaluate import sweep
+from vcbound.sweeps import sweep
 
 ARCH = "input(d) -> dense(h, act=threshold)^L -> dense(1, act=threshold)"
 D = 32

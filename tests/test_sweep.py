@@ -10,7 +10,8 @@ import pytest
 
 from vcbound.cli import main
 from vcbound.errors import EvaluationError, ExpressionError, UsageError, VcboundError
-from vcbound.evaluate import _Progress, parse_vary, sweep
+from vcbound.progress import Progress
+from vcbound.sweeps import parse_vary, sweep
 
 THRESHOLD_L = "input(d) -> dense(h, act=threshold)^L -> dense(1, act=threshold)"
 RELU_L = "input(d) -> dense(h, act=relu)^L -> dense(1)"
@@ -158,7 +159,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys):
 
 
 def test_progress_bar_after_one_second(capsys):
-    bar = _Progress(4, enabled=True)
+    bar = Progress(4, enabled=True)
     bar.step()
     assert capsys.readouterr().err == ""            # nothing in the first second
     bar.start -= 2.0

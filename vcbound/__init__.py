@@ -23,7 +23,7 @@ _LAZY = {
     "count": ("api", "count"),
     "bound": ("resolver", "bound"),
     "compare": ("comparison", "compare"),
-    "sweep": ("comparison", "sweep"),
+    "sweep": ("sweeps", "sweep"),
     "load_theorems": ("theorems", "load_theorems"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),

@@ -1,20 +1,83 @@
-"""Subcommands beyond ``params``: each parses its arguments and calls the library API.
+"""The subcommands of ``vcbound``: each registers its arguments and calls the library API.
 
 In: argparse namespaces. Out: printed answers and an exit code. No logic lives here.
 """
 from __future__ import annotations
 
-from .cli import _EXTRA_COMMANDS
+import argparse
+import json
+
+from .errors import UsageError
+
+# every subcommand's register function(subparsers), in the order of ``vcbound --help``
+COMMANDS: list = []
 
 
 def _register(fn):
-    _EXTRA_COMMANDS.append(fn)
+    COMMANDS.append(fn)
     return fn
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing usage and exiting with 2."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _arch_arg(p):
+    p.add_argument("arch", metavar="ARCH", help="architecture text, or a path to a .arch file")
+
+
+def _common(p):
+    p.add_argument("--convention", default="torch", choices=["torch", "keras", "textbook"],
+                   help="parameter-counting convention (default: torch)")
+    p.add_argument("--at", default="", metavar="n=5,d=7", help="bind symbols to numbers")
+
+
+def load_arch(arg: str):
+    from .api import parse
+    from .sources import read_source
+    text, filename = read_source(arg)
+    return parse(text, filename)
+
+
+def bindings_from(args, quantities=None) -> dict:
+    from .expressions import check_bindings, parse_bindings
+    if not args.at:
+        return {}
+    bindings = parse_bindings(args.at)
+    if quantities is not None:
+        check_bindings(bindings, quantities.symbols(), args.at)
+    return bindings
+
+
+def cmd_params(args) -> int:
+    from .api import count
+    from .render import params_json, params_text
+    q = count(load_arch(args.arch), args.convention)
+    bindings = bindings_from(args, q)
+    for name, value in bindings.items():   # every symbol of an architecture is a count
+        if not getattr(value, "is_Integer", False):
+            raise UsageError(f"--at: {name} counts layers, units or steps and must be a whole number, got {value}")
+    if args.json:
+        print(json.dumps(params_json(q, bindings), indent=2))
+    else:
+        print(params_text(q, bindings))
+    return 0
+
+
+@_register
+def register_params(sub):
+    p = sub.add_parser("params", help="exact symbolic parameter and unit counts")
+    _arch_arg(p)
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_params)
 
 
 # ---- bound / explain ------------------------------------------------------------------------
 def _bound_args(p):
-    from .cli import _arch_arg, _common
     _arch_arg(p)
     _common(p)
     p.add_argument("--measure", default="vc",
@@ -32,10 +95,8 @@ def _measures(name: str) -> list[str]:
 
 def resolutions_for(args) -> list:
     """Resolve every requested measure for the command-line arguments."""
-    from .cli import load_arch
     from .resolver import bound
     from .theorems import load_theorems
-    from .cli import bindings_from
     arch = load_arch(args.arch)
     bindings_from(args)              # --at is checked like everywhere else, never silently ignored
     base = load_theorems(args.theorems)
@@ -53,7 +114,6 @@ def _warn_user_problems(base):
 
 
 def _print_resolutions(args, resolutions, explain: bool):
-    import json
     fmt = "json" if args.json else args.format
     if fmt == "json":
         from .render.jsonout import resolution_json
@@ -85,7 +145,6 @@ def _theorem_dirs(args) -> list:
 
 
 def cmd_theorems(args) -> int:
-    from .errors import UsageError
     from .render import theorems as tr
     from .theorems import MEASURES, DIRECTIONS, check, load_theorems
     action = getattr(args, "action", None) or "list"
@@ -138,7 +197,6 @@ def cmd_theorems(args) -> int:
 
 @_register
 def register_theorems(sub):
-    from .cli import _Parser
     p = sub.add_parser("theorems", help="list, show and check the theorem base",
                        description="List, show and check the theorem base (theorems/*.toml and user "
                                    "directories from --theorems and $VCBOUND_THEOREMS).")
@@ -186,7 +244,7 @@ def register_repl(sub):
     p.set_defaults(func=run)
 
 
-# ---- compare / growth / eval / sweep (library: vcbound.comparison, vcbound.evaluate) ------------
+# ---- compare / growth / eval / sweep (library: vcbound.comparison, vcbound.evaluate, vcbound.sweeps) ------------
 def _load_base(args):
     from .theorems import load_theorems
     base = load_theorems(args.theorems)
@@ -206,7 +264,6 @@ def _measure_list(args, default: str = "vc") -> list[str]:
 
 
 def _print_json(obj):
-    import json
     print(json.dumps(obj, indent=2))
 
 
@@ -252,7 +309,6 @@ def register_compare(sub):
 def cmd_growth(args) -> int:
     from .comparison import growth_report, growth_text
     from .resolver import bound
-    from .cli import load_arch
     base = _load_base(args)
     arch = load_arch(args.arch)
     reports = [growth_report(bound(arch, m, assume=args.assume, convention=args.convention, base=base),
@@ -283,7 +339,6 @@ def register_growth(sub):
 
 def _resolution_args(p, measure_default, measure_help):
     """ARCH, convention/--at, --measure, --assume, the sample-size options and --json."""
-    from .cli import _arch_arg, _common
     _arch_arg(p)
     _common(p)
     p.add_argument("--measure", default=measure_default, help=measure_help)
@@ -295,7 +350,6 @@ def _resolution_args(p, measure_default, measure_help):
 def cmd_eval(args) -> int:
     from .evaluate import evaluate
     from .resolver import bound
-    from .cli import load_arch
     base = _load_base(args)
     arch = load_arch(args.arch)
     if args.measure:
@@ -319,14 +373,12 @@ def register_eval(sub):
 
 
 def cmd_sweep(args) -> int:
-    from .evaluate import sweep
-    from .cli import load_arch
+    from .sweeps import sweep
     base = _load_base(args)
     arch = load_arch(args.arch)
     fmt = "json" if args.json else args.format
     measures = _measure_list(args)
     if args.plot and len(measures) > 1:
-        from .errors import UsageError
         raise UsageError("--plot takes one measure; use --measure sample_realizable or sample_agnostic")
     results = [sweep(arch, args.vary, at=args.at or None, measure=m, assume=args.assume,
                      convention=args.convention, base=base, eps=args.eps, delta=args.delta, m=args.m,
@@ -348,7 +400,6 @@ def cmd_sweep(args) -> int:
 
 @_register
 def register_sweep(sub):
-    from .cli import _arch_arg, _common
     p = sub.add_parser("sweep", help="parameter count and explicit bounds over a grid (csv, json, table, plot)",
                        description="Evaluate the parameter count and every applicable bound with published "
                                    "constants over a grid of symbol values, vectorised.")

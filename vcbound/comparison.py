@@ -17,19 +17,16 @@ VC dimension; lower bounds are existence statements about the family.
 >>> c.upper.relation
 'equal'
 
-Numeric evaluation and sweeps live in ``vcbound.evaluate`` and are re-exported here
-(``evaluate``, ``sweep``).
+Numeric evaluation and sweeps live in ``vcbound.evaluate`` and ``vcbound.sweeps``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
-from .evaluate import (Evaluation, Sweep, evaluate, format_number, normalise_bindings, parse_vary,  # noqa: F401
-                       require_all, sweep)
+from .evaluate import normalise_bindings, require_all
 
-__all__ = ["compare", "Comparison", "Side", "growth_report", "growth_text", "evaluate", "sweep",
-           "Evaluation", "Sweep", "elasticities"]
+__all__ = ["compare", "Comparison", "Side", "growth_report", "growth_text", "elasticities"]
 
 WORDS = {"upper": "upper bound", "lower": "lower bound"}
 
@@ -88,14 +85,15 @@ def compare(a, b, measure: str = "vc", assume=(), convention: str = "torch", bas
     >>> c.upper.larger, c.lower.larger
     ('equal order', 'equal order')
     """
-    from .api import count
+    from .graph import as_architecture
+    from .quantities import count
     from .resolver import MEASURES, make_regime, resolve
     if measure not in MEASURES:
         raise UsageError(f"unknown measure '{measure}' (expected one of: {', '.join(MEASURES)})")
     if base is None:
         from .theorems import load_theorems
         base = load_theorems(theorem_dirs)
-    qa, qb = count(a, convention), count(b, convention)
+    qa, qb = count(as_architecture(a), convention), count(as_architecture(b), convention)
     regime = _regime(assume, qa, qb, make_regime)
     ra, rb = resolve(qa, base, measure, regime), resolve(qb, base, measure, regime)
     return Comparison(qa.arch.text.strip(), qb.arch.text.strip(), measure, regime, ra, rb,
@@ -336,8 +334,33 @@ def _bound_line(bound) -> str:
     if bound is None:
         return "none"
     sym = "O" if bound.direction == "upper" else "Ω"
-    return (f"{sym}({unicode_expr(bound.expr)})  via {', '.join(c.result.id for c in bound.candidates)}"
+    return (f"{sym}({unicode_expr(bound.expr)})  via {', '.join(route_names(bound))}"
             f"  [{', '.join(bound.citations) or 'by definition'}]")
+
+
+def route_names(bound) -> list[str]:
+    """Each candidate of a bound as ``result id`` or ``result id (view)`` for a derived view, once."""
+    out = []
+    for c in bound.candidates:
+        name = c.result.id + (f" ({c.view.name})" if c.view.derived else "")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def route_kind_note(side: Side) -> str:
+    """A sentence when A's and B's bounds differ in order and come through different kinds of
+    routes (a bound published for one family against a derived one, or different views): the
+    difference may then belong to the routes, not to the architectures. Empty otherwise."""
+    if side.a is None or side.b is None or side.relation == "equal":
+        return ""
+    kinds = [sorted({("published" if c.status == "published" else c.view.name) for c in bd.candidates})
+             for bd in (side.a, side.b)]
+    if kinds[0] == kinds[1]:
+        return ""
+    return (f"routes differ: A's {WORDS[side.direction]} comes via {', '.join(kinds[0])} and B's via "
+            f"{', '.join(kinds[1])}, so part of the difference in order may come from the routes, not from the "
+            f"architectures")
 
 
 def _constant_text(side: Side) -> str:
@@ -369,6 +392,9 @@ def comparison_text(cmp: Comparison) -> str:
         if ct:
             lines.append(f"       {ct}")
         lines.append(f"       {side.reason}")
+        kind_note = route_kind_note(side)
+        if kind_note:
+            lines.append(f"       {kind_note}")
         if side.direction == "lower" and side.a is not None and side.b is not None and \
                 (side.a.scope == "exists" or side.b.scope == "exists"):
             lines.append("       (lower bounds are existence statements about each family, not about these two networks)")
@@ -393,7 +419,7 @@ def comparison_json(cmp: Comparison) -> dict:
         if bound is None:
             return None
         return {"bound": ascii_expr(bound.expr), "bound_unicode": unicode_expr(bound.expr),
-                "results": [c.result.id for c in bound.candidates],
+                "results": [c.result.id for c in bound.candidates], "routes": route_names(bound),
                 "citations": bound.citations, "scope": bound.scope, "status": bound.status}
 
     def side_json(side: Side):
@@ -404,7 +430,7 @@ def comparison_json(cmp: Comparison) -> dict:
             {"low": str(side.constant[0]), "high": str(side.constant[1]), "kind": side.constant_kind},
             "faster": [{"symbols": list(s), "who": who, "rate_a": [str(x) for x in ra], "rate_b": [str(x) for x in rb]}
                        for s, who, ra, rb in side.witnesses],
-            "a": bound_json(side.a), "b": bound_json(side.b),
+            "a": bound_json(side.a), "b": bound_json(side.b), "route_note": route_kind_note(side) or None,
         }
     return {"measure": cmp.measure, "regime": cmp.regime.describe(), "a": cmp.a_text, "b": cmp.b_text,
             "upper": side_json(cmp.upper), "lower": side_json(cmp.lower)}
@@ -515,7 +541,7 @@ def growth_report(resolution, at=None, eps=None, delta=None, m=None) -> dict:
                                                 else "of the stated expression; a constant factor cancels")
             routes.append(entry)
         return {"bound": ascii_expr(bound.expr), "bound_unicode": unicode_expr(bound.expr),
-                "results": [c.result.id for c in bound.candidates],
+                "results": [c.result.id for c in bound.candidates], "routes": route_names(bound),
                 "citations": bound.citations, "scope": bound.scope,
                 "exponents": _growth_json(growth), "monomial": _monomial(growth),
                 "opaque": sorted(bound.form.opaque_keys()), "routes": routes}

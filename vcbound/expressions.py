@@ -16,7 +16,7 @@ from functools import cache
 from lark import Lark, Transformer, Token, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
-from .errors import ExpressionError, did_you_mean
+from .errors import EvaluationError, ExpressionError, UsageError, did_you_mean
 from .paths import grammar_dir
 
 # Beyond these, input is refused with a clear message instead of taking time or memory.
@@ -399,3 +399,43 @@ def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
                                   column, len(part.strip()), filename)
         result[name] = val
     return result
+
+
+def substitute(value, bindings: dict, what: str = "value"):
+    """Substitute numeric ``bindings`` ({name: number}) into a sympy value.
+
+    Returns a Python int when the result is an integer, a sympy number or expression otherwise.
+    """
+    if value is None or not bindings:
+        return value
+    import sympy as sp
+    if not isinstance(value, sp.Basic):
+        return value
+    subs = {s: bindings[s.name] for s in value.free_symbols if s.name in bindings}
+    result = value.xreplace(subs) if subs else value
+    if not result.free_symbols:
+        result = sp.nsimplify(result) if result.is_Float else result
+        if result.is_Integer:
+            return int(result)
+    return result
+
+
+def check_bindings(bindings: dict, known: dict, text: str | None = None) -> None:
+    """Refuse ``--at`` names that are not symbols of the architecture, and non-positive values.
+
+    With the ``--at`` ``text`` the error points at the name (``--at:1:7``) with a caret.
+    """
+    import re
+    for name, value in bindings.items():
+        problem = None
+        if name not in known:
+            problem = (f"'{name}' is not a symbol of this architecture "
+                       f"{did_you_mean(name, known, 'symbol') if known else '(it has none)'}")
+        elif value <= 0:
+            problem = f"{name} must be positive, got {value}"
+        if problem is None:
+            continue
+        at = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}\s*=", text) if text else None
+        if at is not None:
+            raise ExpressionError(problem, text, 1, at.start() + 1, len(name), "--at")
+        raise (UsageError if name not in known else EvaluationError)(f"--at: {problem}")

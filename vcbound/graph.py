@@ -138,6 +138,13 @@ def arch_parser() -> Lark:
                      maybe_placeholders=False, cache=True)
 
 
+def as_architecture(text_or_arch, filename: str = "<arch>") -> Architecture:
+    """Parse architecture text (an ``Architecture`` is returned unchanged)."""
+    if isinstance(text_or_arch, Architecture):
+        return text_or_arch
+    return parse(text_or_arch, filename)
+
+
 def parse(text: str, filename: str = "<arch>") -> Architecture:
     """Parse architecture text into an ``Architecture`` (structure + networkx graph).
 

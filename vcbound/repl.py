@@ -487,7 +487,8 @@ def _cmd_latex(s: Session, arg: str, start: int):
 
 @command("params", "params NAME|ARCH [at n=5,d=7]", "exact parameter and unit counts", args="arch")
 def _cmd_params(s: Session, arg: str, start: int):
-    from .api import check_bindings, count
+    from .api import count
+    from .expressions import check_bindings
     from .render.params import params_text
     arch_text, bindings = _split_at(s, arg, start)
     q = count(s.arch(arch_text, start), s.convention)

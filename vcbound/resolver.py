@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import asymptotics as asy
 from .classes import topology_in
+from .presentation import Presentable
 
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
 MEASURE_NAMES = {
@@ -119,7 +120,40 @@ def _views(q, base, measure: str) -> list[View]:
             lemma.locator, unsound=False))
         tied.activation_names = free.activation_names = direct.activation_names
         views += [tied, free]
+        gates = _shared_as_gates_view(q, base, tied)
+        if gates is not None:
+            views.append(gates)
     return views
+
+
+def _shared_as_gates_view(q, base, tied: View) -> View | None:
+    """The tied unrolling with every use of a shared parameter made a multiplication gate fed by a
+    linear gate that outputs the parameter (lemma ``shared_params_as_gates``): W programmable
+    parameters, U + W + E nodes (E uses of a parameter: at most once per copy), depth 2 L + 1.
+    Only results that allow multiplication (and linear) gates see it: the view is multiplicative."""
+    lemma = base.lemmas.get("shared_as_gates")
+    if lemma is None:
+        return None
+    T = q.seq_len
+    uses = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
+    quantities = dict(tied.quantities)
+    quantities.update({
+        "U": sp.expand(tied.quantities["U"] + q.params + uses),
+        "M": sp.expand(tied.quantities["M"] + uses),
+        "L": sp.expand(2 * tied.quantities["L"] + 1),
+    })
+    view = View("unrolled (shared parameters as gates)", quantities, "feedforward", tied.classes, tied.family,
+                tied.nonlinear, True, [s for s in tied.steps if s.id != "unroll"] + [tied.steps[-1]], derived=True)
+    view.steps[-1] = Step(**{**view.steps[-1].__dict__, "unsound": False})
+    view.activation_names = tied.activation_names
+    view.steps.append(_lemma_step(
+        lemma, f"every use of a shared parameter becomes a multiplication gate fed by a linear gate that outputs "
+               f"the parameter: W = {_text(q.params)} programmable parameters (other weights fixed), "
+               f"U = {_text(quantities['U'])} nodes ({_text(uses)} uses of a parameter), depth <= "
+               f"{_text(quantities['L'])}", "shared_as_gates", lemma.locator,
+        unsound=not lemma.applicability_verified))
+    view.steps[-1].detail = " ".join(lemma.applicability.split(". ")[0].split()) + "."
+    return view
 
 
 def _lemma_step(lemma, text, fallback_id, locator, unsound=False) -> Step:
@@ -229,7 +263,7 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
     excl = req.get("excludes")
     if excl and excl in view.classes:
         reasons.append(f"does not cover networks whose activations are all {excl.replace('_', ' ')}")
-    if view.multiplicative and not req.get("multiplication", False):
+    if view.multiplicative and not result.multiplication:
         reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
     if req.get("nonlinear") and not view.nonlinear:
         reasons.append("needs a nonlinear activation; this network is affine")
@@ -381,6 +415,8 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
             for view in views:
                 if direction == "lower" and view.derived:
                     continue   # lower bounds (constructions) do not transfer through transforms
+                if view.derived and result.class_generic:
+                    continue   # a statement about any class: the network's own view is the only one needed
                 if view.tied and not result.tied_weights and direction == "upper":
                     pass       # allowed, but the route is marked UNVERIFIED (see the unroll step)
                 reasons = _requirement_misses(result, view, direction)
@@ -394,7 +430,7 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     pool = iu_pool if direction == "upper" else il_pool
                     if not pool:
                         ok = False
-                        best_miss = [f"needs a {'n upper' if direction == 'upper' else ' lower'} bound on "
+                        best_miss = [f"needs {'an upper' if direction == 'upper' else 'a lower'} bound on "
                                      f"{MEASURE_NAMES[im]}, and none applies"]
                         break
                     if im in in_exponent:
@@ -445,7 +481,8 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 rstep = _result_step(result, view, exact, children)
                 if view.tied and not result.tied_weights:
                     rstep.unsound = True
-                    rstep.text += " [applied to shared weights: UNVERIFIED]"
+                    rstep.text += " [applied to shared weights: UNVERIFIED" + (
+                        f"; {result.tied_weights_summary}]" if result.tied_weights_summary else "]")
                 steps.append(rstep)
                 cls = _class_step(result, view)
                 if cls is not None:
@@ -651,7 +688,7 @@ class Conflict:
 
 
 @dataclass
-class Resolution:
+class Resolution(Presentable):
     """Everything vcbound knows about one measure of one network. ``str()`` is the text report."""
 
     arch: object
@@ -674,21 +711,8 @@ class Resolution:
     def no_result(self) -> bool:
         return self.upper is None and self.lower is None
 
-    def __str__(self) -> str:
-        from .render.text import resolution_text
-        return resolution_text(self)
-
-    def to_json(self) -> dict:
-        from .render.jsonout import resolution_json
-        return resolution_json(self)
-
-    def _repr_markdown_(self) -> str:
-        from .render.markdown import resolution_markdown
-        return resolution_markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from .render.latex import resolution_latex_math
-        return resolution_latex_math(self)
+    # str(), to_json() and the Jupyter reprs come from Presentable: vcbound.render.reprs says which
+    # renderer shows a Resolution (the resolver does not import the renderers)
 
 
 def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch",
@@ -701,8 +725,9 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
     >>> r.lower.scope
     'exists'
     """
-    from .api import count
     from .errors import UsageError
+    from .graph import as_architecture
+    from .quantities import count
     if measure not in MEASURES:
         raise UsageError(f"unknown measure '{measure}' (expected one of: {', '.join(MEASURES)})")
     if base is None:
@@ -716,7 +741,7 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
     hit = _RESOLUTIONS.get(key)
     if hit is not None and hit[0] is base:
         return hit[1]
-    q = count(text_or_arch, convention)
+    q = count(as_architecture(text_or_arch), convention)
     regime = make_regime(assume, q)
     res = resolve(q, base, measure, regime)
     if len(_RESOLUTIONS) > 256:
@@ -771,9 +796,11 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if upper is not None:
         for c in uppers:
             if c.unsound and asy.compare(c.form, upper.form, regime) == "less":
+                why = c.result.tied_weights_summary
                 notes.append(f"A smaller upper bound O({_pretty(c.bound_expr)}) follows via {c.view.name} and "
-                             f"{c.result.id} if that result holds with shared (tied) weights, which is UNVERIFIED; "
-                             "it is not used as the best bound.")
+                             f"{c.result.id} if that result holds with shared (tied) weights, which is UNVERIFIED"
+                             + (f" ({c.result.source.key}: {why[0].lower() + why[1:].rstrip('.')})" if why else "")
+                             + "; it is not used as the best bound.")
                 break
     applied_ids = {c.result.id for c in uppers + lowers}
     misses = sorted((m for m in misses if m.result.id not in applied_ids), key=lambda m: _miss_rank(m, q))

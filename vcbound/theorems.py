@@ -50,12 +50,13 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are refused from their size alo
 QUANTITIES = ("W", "U", "M", "L", "Lbar", "T", "D", "pieces", "breakpoints", "degree", "m", "eps",
               "delta", "vc", "pdim")
 BRIDGE_QUANTITIES = ("vc", "pdim")
+_SAMPLE_QUANTITIES = ("m", "eps", "delta")
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
 DIRECTIONS = ("upper", "lower", "exact")
 SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
 VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
-TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim")
+TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates")
 REQUIRES = {
     "topology": tuple(sorted(TOPOLOGIES)),
     "activation": tuple(sorted(CLASSES)),
@@ -135,10 +136,19 @@ class Result:
     notes: str
     path: str
     line: int
+    tied_weights_reason: str = ""   # the file's decision text ("stated: ..." / "UNVERIFIED: ...")
     learner: str = ""      # sample-complexity upper bounds: the algorithm that attains it, if not every ERM
 
     def __hash__(self):
         return hash((self.id, self.path))
+
+    @property
+    def tied_weights_summary(self) -> str:
+        """The first sentence of the tied-weights decision after its status word, for derivations."""
+        text = self.tied_weights_reason.split(":", 1)[1] if ":" in self.tied_weights_reason else ""
+        text = " ".join(text.split())
+        end = text.find(". ")
+        return text[:end + 1] if end >= 0 else text
 
     @cached_property
     def bound(self):
@@ -171,8 +181,18 @@ class Result:
         return self.requires.get("activation", "any")
 
     @property
+    def class_generic(self) -> bool:
+        """True for a statement about any class (a VC -> sample-complexity bridge, a distribution-free
+        lower bound in eps and delta): topology and activation ``any`` and no network quantity in
+        ``symbols``. Its hypotheses concern the measure, not how the class is computed."""
+        return (self.topology == "any" and self.activation == "any"
+                and all(q in BRIDGE_QUANTITIES + _SAMPLE_QUANTITIES for q in self.symbols.values()))
+
+    @property
     def multiplication(self) -> bool:
-        return bool(self.requires.get("multiplication", False))
+        """Whether the result allows multiplication gates: as ``requires`` says; by default false for
+        results about networks and true for class-generic ones (see ``class_generic``)."""
+        return bool(self.requires.get("multiplication", self.class_generic))
 
     @cached_property
     def _renaming(self) -> dict:
@@ -957,14 +977,17 @@ class _FileChecker:
         self.check_public_provenance("result", i, {"notes": notes, "statement": statement}, what)
         if locator is not None:
             self.check_locator_pages("result", i, locator, what)
-        tied = False
+        tied, tied_reason = False, ""
         if "tied_weights" in table:
-            if table["tied_weights"] != "stated":
+            value = table["tied_weights"]
+            status = value.split(":", 1)[0].strip() if isinstance(value, str) else None
+            if status not in ("stated", "UNVERIFIED") or (status == "UNVERIFIED" and ":" not in value):
                 self.problem(lay.line("result", i, "tied_weights"),
-                             f"bad value {table['tied_weights']!r} for 'tied_weights' in {what} "
-                             f"(expected \"stated\", or omit the field)")
+                             f"bad value {value!r} for 'tied_weights' in {what} "
+                             f"(expected \"stated\", \"stated: <quote>\" or \"UNVERIFIED: <reasoning>\", "
+                             f"or omit the field)")
             else:
-                tied = True
+                tied, tied_reason = status == "stated", value
         symbols = self.check_symbols(i, table, what)
         if symbols is not None:
             self.check_unused_symbols(i, table, symbols, what)
@@ -1001,7 +1024,8 @@ class _FileChecker:
             symbols=dict(symbols), constants=tuple(constants), requires=dict(requires),
             conditions_text=tuple(table.get("conditions", ())),
             verification=verification or source.verification, tied_weights=tied, notes=notes or "",
-            path=self.path, line=lay.line("result", i), learner=learner or "")
+            path=self.path, line=lay.line("result", i), tied_weights_reason=tied_reason,
+            learner=learner or "")
         if not self.lazy:
             # already parsed while checking: keep them (cached_property slots)
             result.__dict__["bound"] = bound

@@ -6,7 +6,7 @@ integers.
 """
 from __future__ import annotations
 
-from ..api import substitute
+from ..expressions import substitute
 
 
 def _value(v, bindings):

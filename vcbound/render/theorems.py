@@ -94,6 +94,8 @@ def result_text(r: Result) -> str:
     if r.tied_weights:
         out.append("tied weights: stated (holds when parameters are shared between units)")
     out += _block("statement", r.statement)
+    if r.tied_weights_reason and r.tied_weights_reason != "stated":
+        out += _block("tied weights", r.tied_weights_reason)
     out += _block("notes", r.notes)
     out.append(f"source: {r.source.version}")
     out += _citation(r.source)

@@ -1,0 +1,580 @@
+"""Numbers from cited bounds over a grid of symbol values (``sweep``), vectorised with numpy.
+
+In: a ``Resolution`` (or architecture text), the varied symbols and their values (``L=1..8``),
+values of the other symbols. Out: a ``Sweep``: the parameter count and one column per applicable
+explicit bound, each compiled once to a numpy function (no sympy per point). The routes, the
+conditions and the rules for numbers (no invented constants, overflow kept as a decimal exponent)
+are those of ``vcbound.evaluate``. Text, CSV, JSON and plots of a sweep are in ``vcbound.render``.
+
+>>> s = sweep("input(d) -> dense(h, act=threshold)^L -> dense(1, act=threshold)",
+...           {"L": [1, 2], "h": [8, 16]}, at={"d": 4})
+>>> s.shape
+(2, 2)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .errors import EvaluationError, UsageError
+from .evaluate import (BRIDGE, FLOAT_MAX_LOG10, FLOAT_MIN_LOG10, NEEDS, Condition, Route, _axis_text,
+                       _check_size, _number, _placeholder, _sample_symbols, _sp, normalise_bindings,
+                       require_all, routes)
+from .presentation import Presentable, present
+from .progress import Progress
+
+
+def _safe_names(exprs, arg_symbols):
+    """Rename every symbol to x0, x1, ... so that no user-chosen name reaches lambdify's code."""
+    sp = _sp()
+    renamed = {}
+    for i, s in enumerate(arg_symbols):
+        renamed[s] = sp.Symbol(f"arg{i}", positive=True)
+    return [e.xreplace(renamed) for e in exprs], [renamed[s] for s in arg_symbols]
+
+
+def _split_logs(expr):
+    """Split every log of a product or power into a sum (log(16 3^U e) -> log 16 + U log 3 + 1),
+    after pulling common factors out of sums, so that no intermediate value overflows a float
+    when the log itself is moderate. Used only on our own bound expressions, whose log arguments
+    are positive counts (a negative factor would give nan, shown as undefined, never a wrong
+    number)."""
+    sp = _sp()
+
+    def split(x):
+        return sp.expand_log(sp.log(sp.factor_terms(x.args[0])), force=True)
+    return expr.replace(lambda x: isinstance(x, sp.log), split)
+
+
+def _log10_expr(expr):
+    """log10 of a positive expression, with logs of products and powers split, so that a bound
+    like (4 e m)^W has a finite logarithm when its value is beyond the float range."""
+    sp = _sp()
+    return _split_logs(sp.log(_split_logs(expr))) / sp.log(10)
+
+
+def _value_expr(expr):
+    """The expression with logs of products and powers split (see ``_split_logs``)."""
+    return _split_logs(expr)
+
+
+@dataclass
+class Column:
+    """One column of a sweep: the parameter count or one explicit bound over the grid."""
+
+    key: str
+    kind: str                       # "params" or "bound"
+    route: Route | None
+    values: object = None           # numpy float64 array; nan where undefined or a condition fails
+    log10: object = None            # numpy array where the value overflows float (else None)
+    overflow: object = None         # boolean mask: beyond the float range (values are inf there)
+    failed: object = None           # boolean mask: a condition of the result fails there
+    inner: list = field(default_factory=list)   # for bridges: keys of the inner columns used
+    conditions_open: list = field(default_factory=list)
+    failed_by: dict = field(default_factory=dict)   # condition text -> number of points where it fails
+    inner_citations: list = field(default_factory=list)
+
+    @property
+    def citations(self) -> list:
+        """The route's citation keys, and for a bridge those of the inner bounds it used."""
+        if self.route is None:
+            return []
+        keys = list(self.route.citations)
+        return keys + [k for k in dict.fromkeys(self.inner_citations) if k not in keys]
+
+    @property
+    def direction(self) -> str | None:
+        return self.route.direction if self.route else None
+
+    @property
+    def label(self) -> str:
+        if self.route is None:
+            return "W (parameters)"
+        r = self.route
+        return f"{r.id} [{r.result.source.key}]" + (f" via {r.view}" if r.view != "network" and not r.inner_measure else "")
+
+
+class Plan:
+    """Bounds of one resolution compiled once to numpy functions; ``run(grid)`` evaluates them.
+
+    The parameter count, every bound and every checkable condition are lambdified together once
+    (common subexpressions shared; numeric constants such as log 2 folded to floats); evaluation on
+    arrays involves no sympy at all. Bridges (bounds in terms of the VC dimension) are compiled
+    apart, with the VC value as an extra argument computed from their inner columns.
+    """
+
+    def __init__(self, resolution, fixed: dict, varied: list[str], extra: dict, routes_: list[Route],
+                 only=None, progress=None):
+        sp = _sp()
+        self.resolution = resolution
+        self.varied = list(varied)
+        self.fixed = dict(fixed)
+        self.extra = dict(extra)
+        q = resolution.quantities
+        syms = q.symbols()
+        self.skipped = [r for r in routes_ if not r.numeric]
+        numeric = [r for r in routes_ if r.numeric]
+        if only:
+            wanted = set(only)
+            unknown = wanted - {r.id for r in routes_}
+            if unknown:
+                raise UsageError(f"no applicable result {', '.join(sorted(unknown))} for this architecture "
+                                 f"(applicable: {', '.join(sorted({r.id for r in routes_}))})")
+            numeric = [r for r in numeric if r.id in wanted]
+            self.skipped = [r for r in self.skipped if r.id in wanted]
+        ordered: list[Route] = []
+        keys = set()
+
+        def add(r):
+            k = (r.id, r.view, r.direction)
+            if k not in keys:
+                keys.add(k)
+                ordered.append(r)
+        for r in numeric:            # inner routes of bridges first (hidden unless asked for)
+            for ir in r.inner:
+                add(ir)
+        for r in numeric:
+            add(r)
+        self.routes = ordered
+        self.visible = [i for i, r in enumerate(ordered) if any(r is x for x in numeric)]
+        # varied symbols are arguments; fixed ones and eps/delta/m are substituted now
+        self.arg_symbols = [syms[n] for n in self.varied]
+        fixed_map = {syms[n]: v for n, v in self.fixed.items()}
+        sample = _sample_symbols()
+        for n, v in self.extra.items():
+            if v is not None:
+                fixed_map[sample[n]] = v
+        self._fixed_map = fixed_map
+        params = q.params if isinstance(q.params, sp.Basic) else sp.Integer(q.params)
+        plain_exprs = [params.xreplace(fixed_map)]
+        self._slots = {}          # route index -> (value slot, [(condition slot, Condition)])
+        self._bridge_fns = {}     # route index -> (function, n conditions)
+        self._open = {}
+        self._may_underflow = {}
+        for i, r in enumerate(self.routes):
+            self._open[i] = [f"{c.text} ({c.why_open})" for c in r.conditions if c.expr is None]
+            self._may_underflow[i] = _may_underflow(r.expr)
+            value = _fold(_value_expr(r.expr).xreplace(fixed_map))
+            conds = [(c, _fold(_relation(c).xreplace(fixed_map))) for c in r.conditions if c.expr is not None]
+            self._check_free([value] + [e for _, e in conds], r)
+            if r.inner_measure:
+                ph = _placeholder(r.inner_measure)
+                fn = self._lambdify(self.arg_symbols + [ph], [value] + [e for _, e in conds])
+                self._bridge_fns[i] = (fn, [c for c, _ in conds])
+                continue
+            vslot = len(plain_exprs)
+            plain_exprs.append(value)
+            cslots = []
+            for c, e in conds:
+                cslots.append((len(plain_exprs), c))
+                plain_exprs.append(e)
+            self._slots[i] = (vslot, cslots)
+        self._check_free(plain_exprs[:1], None)
+        self._fn_plain = self._lambdify(self.arg_symbols, plain_exprs)
+        self._log_fns = {}
+        if progress is not None:
+            progress.step()
+
+    def _check_free(self, exprs, route):
+        allowed = set(self.arg_symbols) | {_placeholder(m) for m in BRIDGE}
+        free = set().union(*(e.free_symbols for e in exprs)) - allowed
+        if free:
+            names = sorted({s.name for s in free})
+            raise EvaluationError(f"cannot sweep: unbound symbol{'s' if len(names) > 1 else ''} {', '.join(names)} "
+                                  "(vary it with --vary or fix it with --at; eps/delta with --eps/--delta, m with --m)")
+
+    @staticmethod
+    def _lambdify(args, exprs):
+        sp = _sp()
+        renamed, new_args = _safe_names(exprs, args)
+        return sp.lambdify(new_args, renamed, modules="numpy", cse=True)
+
+    def _log_fn(self, i):
+        if i not in self._log_fns:
+            r = self.routes[i]
+            source = _fold(_log10_expr(r.expr).xreplace(self._fixed_map))
+            args = self.arg_symbols + ([_placeholder(r.inner_measure)] if r.inner_measure else [])
+            self._log_fns[i] = self._lambdify(args, [source])
+        return self._log_fns[i]
+
+    def run(self, grid: dict) -> list[Column]:
+        """Evaluate on ``grid`` ({varied name: 1-D float array, all the same length})."""
+        import numpy as np
+        arrays = [np.asarray(grid[n], dtype=float) for n in self.varied]
+        size = arrays[0].shape
+        zeros = np.zeros(size, dtype=bool)
+        with np.errstate(all="ignore"):
+            out = self._fn_plain(*arrays)
+        params = Column("W", "params", None, _full(out[0], size), None, zeros, zeros)
+        cols: dict[int, Column] = {}
+        for i, (vslot, cslots) in self._slots.items():
+            cols[i] = self._column(i, out[vslot], [(out[k], c) for k, c in cslots], arrays, (), size, zeros)
+        for i, (fn, conds) in self._bridge_fns.items():
+            r = self.routes[i]
+            combine = np.fmin if r.direction == "upper" else np.fmax      # ignores nan
+            inner_v = np.full(size, np.nan)
+            used = []
+            used_routes = []
+            for k, col in cols.items():
+                if any(col.route is x for x in r.inner) and not col.route.unsound:
+                    inner_v = combine(inner_v, col.values)   # nan where its condition fails
+                    used.append(col.key)
+                    used_routes.append(col.route)
+            with np.errstate(all="ignore"):
+                bout = fn(*arrays, inner_v)
+            col = self._column(i, bout[0], list(zip(bout[1:], conds)), arrays, (inner_v,), size, zeros)
+            col.inner = used
+            col.inner_citations = [k for ir in used_routes for k in ir.citations]
+            nan_inner = np.isnan(inner_v)
+            if nan_inner.any():
+                col.values = np.where(nan_inner, np.nan, col.values)
+            cols[i] = col
+        return [params] + [cols[i] for i in self.visible]
+
+    def _column(self, i, raw, conds, arrays, extra_args, size, zeros) -> Column:
+        import numpy as np
+        r = self.routes[i]
+        values = _full(raw, size)
+        failed = zeros
+        failed_by = {}
+        for ok, c in conds:
+            if not isinstance(ok, np.ndarray) or ok.shape != size:
+                if bool(np.all(ok)):
+                    continue                # decided for every point (e.g. U >= 2 for integer sizes)
+            bad_here = ~_full(ok, size, bool)
+            n_bad = int(bad_here.sum())
+            if n_bad:
+                failed_by[c.text] = n_bad
+                failed = bad_here if failed is zeros else (failed | bad_here)
+        log10 = None
+        overflow = zeros
+        # a value that is not finite, or 0 (a positive bound that underflowed), is recomputed in
+        # log space: beyond the float range it is kept as its log10, never as a wrong number
+        total = values.sum()            # nan or inf anywhere makes the sum non-finite
+        if not np.isfinite(total) or (self._may_underflow[i] and not values.all()):
+            bad = ~np.isfinite(values) | (values == 0)
+            values = values.copy()
+            with np.errstate(all="ignore"):
+                lv = _full(self._log_fn(i)(*arrays, *extra_args)[0], size)
+            finite_log = np.isfinite(lv) & bad
+            inside = finite_log & (lv <= FLOAT_MAX_LOG10) & (lv >= FLOAT_MIN_LOG10)
+            values[inside] = 10.0 ** lv[inside]
+            overflow = finite_log & ((lv > FLOAT_MAX_LOG10) | (lv < FLOAT_MIN_LOG10))
+            values[overflow & (lv > 0)] = np.inf
+            values[overflow & (lv < 0)] = 0.0
+            values[bad & ~finite_log & ~(values == 0)] = np.nan
+            log10 = np.where(overflow, lv, np.nan) if overflow.any() else None
+            if log10 is None:
+                overflow = zeros
+        if failed is not zeros and failed.any():
+            values = np.where(failed, np.nan, values)
+            if log10 is not None:
+                log10 = np.where(failed, np.nan, log10)
+                overflow = overflow & ~failed
+        return Column(r.key, "bound", r, values, log10, overflow, failed, [], self._open[i], failed_by)
+
+
+def _may_underflow(expr) -> bool:
+    """Can a float evaluation of ``expr`` round a positive value to 0? Only through a power with a
+    symbolic exponent (``(e m / d)^d``) or an exponential; otherwise a 0 is a real 0."""
+    sp = _sp()
+    if expr.has(sp.exp):
+        return True
+    return any(not p.exp.is_number for p in expr.atoms(sp.Pow))
+
+
+def _full(x, size, dtype=float):
+    """``x`` as an array of ``size`` (lambdified constants come back as scalars)."""
+    import numpy as np
+    if isinstance(x, np.ndarray) and x.shape == size and x.dtype == dtype:
+        return x
+    return np.array(np.broadcast_to(np.asarray(x, dtype=dtype), size))
+
+
+def _relation(c: Condition):
+    """The condition ``expr rel 0`` as a sympy relational (lambdified to a boolean array)."""
+    sp = _sp()
+    e = c.expr
+    return {">": lambda: sp.StrictGreaterThan(e, 0), ">=": lambda: sp.GreaterThan(e, 0),
+            "<": lambda: sp.StrictLessThan(e, 0), "<=": lambda: sp.LessThan(e, 0),
+            "=": lambda: sp.StrictLessThan(sp.Abs(e), sp.Float(1e-9))}[c.rel]()
+
+
+def _fold(expr):
+    """Replace numeric constants that are not rational (log 2, e, pi) by floats, so that they
+    fold into one coefficient instead of costing an array operation each."""
+    sp = _sp()
+    if expr is sp.true or expr is sp.false:
+        return expr
+    consts = {a for a in expr.atoms(sp.Function, sp.NumberSymbol) if a.is_number and not a.is_Rational}
+    if not consts:
+        return expr
+    return expr.xreplace({a: a.evalf(17) for a in consts})
+
+
+def parse_vary(spec: str) -> tuple[str, list]:
+    """``"L=1..8"`` (integers, inclusive), ``"L=1..64:8"`` (step 8), ``"n=16,32,64"`` or ``"n=2^4"``
+    -> ``(name, [sympy numbers])``. Values go through vcbound's expression parser.
+
+    >>> parse_vary("L=1..4")
+    ('L', [1, 2, 3, 4])
+    >>> parse_vary("n=16, 2^5, 64")
+    ('n', [16, 32, 64])
+    """
+    from .errors import ExpressionError
+    from .expressions import parse_expression
+    name, eq, values = spec.partition("=")
+    name = name.strip()
+    if not eq or not values.strip():
+        raise ExpressionError(f"expected NAME=a..b or NAME=v1,v2,..., got '{spec.strip()}'", spec, 1, 1,
+                              max(1, len(spec)), "--vary")
+    if not name.isidentifier() or name.startswith("_"):
+        raise ExpressionError(f"not a symbol name: '{name}'", spec, 1, 1, max(1, len(name)), "--vary")
+    out = []
+    for part in values.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if ".." in part:
+            lo_text, _, rest = part.partition("..")
+            hi_text, colon, step_text = rest.partition(":")
+            lo = _integer(parse_expression(lo_text, "--vary"), part)
+            hi = _integer(parse_expression(hi_text, "--vary"), part)
+            step = _integer(parse_expression(step_text, "--vary"), part) if colon else 1
+            if step <= 0:
+                raise UsageError(f"--vary {name}: the step must be positive in '{part}'")
+            if hi < lo:
+                raise UsageError(f"--vary {name}: empty range '{part}'")
+            if (hi - lo) // step + 1 > MAX_POINTS:
+                raise UsageError(f"--vary {name}: '{part}' has more than {MAX_POINTS:,} values")
+            out.extend(_sp().Integer(v) for v in range(lo, hi + 1, step))
+        else:
+            out.append(_number(parse_expression(part, "--vary"), f"--vary {name}"))
+    if not out:
+        raise UsageError(f"--vary {name}: no values")
+    for v in out:
+        if not v.is_positive:
+            raise EvaluationError(f"--vary {name}: values must be positive, got {v}")
+    return name, out
+
+
+MAX_POINTS = 20_000_000
+CHUNK = 1 << 18
+
+
+def _integer(value, part) -> int:
+    if not value.is_Integer:
+        raise UsageError(f"--vary: range ends must be integers, got '{part}'")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------
+# sweep
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Sweep(Presentable):
+    """Parameter count and every explicit bound over a grid of symbol values.
+
+    ``grid`` maps each varied symbol to a 1-D array over all grid points (the first varied symbol
+    changes slowest); ``columns[0]`` is the parameter count W, the others one explicit bound each
+    (``nan`` where a condition of the result fails, ``inf`` with ``log10`` set where the value is
+    beyond the float range). ``skipped`` are the applicable results without published constants.
+    """
+
+    resolution: object
+    varied: list
+    values: dict                 # name -> list of sympy numbers (the grid axes)
+    fixed: dict
+    extra: dict
+    grid: dict
+    columns: list
+    skipped: list
+    plan: object = None
+
+    @property
+    def size(self) -> int:
+        return len(next(iter(self.grid.values()))) if self.grid else 1
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(len(self.values[n]) for n in self.varied)
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    # ---- output ----------------------------------------------------------------------------
+    def header(self) -> list[str]:
+        return list(self.varied) + ["W"] + [f"{c.direction}:{c.key}" for c in self.columns[1:]]
+
+    def rows(self):
+        """Rows of text cells (axis values, W, one cell per bound; '' where nothing applies)."""
+        axes = [[_axis_text(v) for v in self.values[n]] for n in self.varied]
+        import numpy as np
+        idx = np.unravel_index(np.arange(self.size), self.shape) if self.varied else [[0]]
+        for p in range(self.size):
+            cells = [axes[a][idx[a][p]] for a in range(len(self.varied))]
+            cells += [_cell(c, p) for c in self.columns]
+            yield cells
+
+    def to_csv(self) -> str:
+        return present(self, "csv")
+
+    def notes(self) -> list[str]:
+        return present(self, "notes")
+
+    def table(self) -> str:
+        return present(self, "table")
+
+    def plot(self, path: str, dpi: int = 120) -> str:
+        """Write a PNG: log-log curves (one varied symbol) or heatmaps (two). Needs matplotlib
+        (``pip install vcbound[plot]``)."""
+        return present(self, "png", path, dpi=dpi)
+
+def _cell(col: Column, p: int) -> str:
+    import numpy as np
+    v = col.values[p]
+    if col.kind == "params":
+        if np.isfinite(v) and v == int(v) and abs(v) < 2 ** 53:
+            return str(int(v))
+        return f"{v:.17g}"
+    if col.log10 is not None and col.overflow[p]:
+        return _sci_from_log10(float(col.log10[p]))
+    if np.isnan(v):
+        return ""
+    return repr(float(v))
+
+
+def _sci_from_log10(lv: float) -> str:
+    exp = math.floor(lv)
+    mant = 10.0 ** (lv - exp)
+    if mant >= 9.9999999999995:
+        mant, exp = 1.0, exp + 1
+    return f"{mant:.12g}e{exp:+d}"
+
+
+def _vary_dict(vary) -> dict:
+    if vary is None:
+        return {}
+    if isinstance(vary, str):
+        vary = [vary]
+    if isinstance(vary, dict):
+        out = {}
+        for name, values in vary.items():
+            if isinstance(values, str):
+                _, vals = parse_vary(f"{name}={values}")
+            else:
+                vals = [_number(v, f"--vary {name}") for v in values]
+            out[name] = vals
+        return out
+    out = {}
+    for spec in vary:
+        name, vals = parse_vary(spec)
+        if name in out:
+            raise UsageError(f"--vary {name} given twice")
+        out[name] = vals
+    return out
+
+
+def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str = "torch", base=None,
+          eps=None, delta=None, m=None, only=None, progress: bool | None = None, theorem_dirs=()) -> Sweep:
+    """Evaluate the parameter count and every applicable explicit bound over a grid.
+
+    ``vary``: ``{"L": range(1, 9), "n": [16, 32, 64]}`` or specs ``["L=1..8", "n=16,32,64"]``;
+    ``at``: values of the other symbols (``{"d": 32}`` or ``"d=32"``). Every symbol of the
+    architecture must be varied or fixed. Each bound is compiled once to a numpy function and
+    evaluated on arrays (no sympy per point). ``only``: restrict to these result ids.
+
+    >>> s = sweep("input(d) -> dense(h, act=threshold)^L -> dense(1, act=threshold)",
+    ...           {"L": [1, 2], "h": [8, 16]}, at={"d": 4}, only=["baum_haussler_1989_cor2"])
+    >>> s.header()
+    ['L', 'h', 'W', 'upper:baum_haussler_1989_cor2']
+    >>> [int(w) for w in s.columns[0].values]
+    [49, 97, 121, 369]
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        raise UsageError("sweep needs numpy: install vcbound[plot] (or numpy)") from None
+    from .resolver import bound as _bound
+    bar = Progress(4, progress)
+    try:
+        if hasattr(arch, "uppers") and hasattr(arch, "quantities"):
+            res = arch
+        else:
+            res = _bound(arch, measure, assume=assume, convention=convention, theorem_dirs=theorem_dirs, base=base)
+        bar.step()
+        q = res.quantities
+        known = q.symbols()
+        values = _vary_dict(vary)
+        fixed = normalise_bindings(q, at)
+        for name in values:
+            if name not in known:
+                from .errors import did_you_mean
+                raise UsageError(f"--vary: '{name}' is not a symbol of this architecture "
+                                 f"{did_you_mean(name, known, 'symbol') if known else '(it has none)'}")
+            for v in values[name]:
+                _check_size(name, v, "--vary")
+            if name in fixed:
+                raise UsageError(f"'{name}' is both varied (--vary) and fixed (--at)")
+        extra = {"eps": None if eps is None else _number(eps, "--eps"),
+                 "delta": None if delta is None else _number(delta, "--delta"),
+                 "m": None if m is None else _number(m, "--m")}
+        require_all(q, {**fixed, **{n: None for n in values}}, extra, NEEDS.get(res.measure, ()))
+        varied = list(values)
+        if not varied:
+            raise UsageError("sweep needs at least one --vary NAME=a..b or NAME=v1,v2,...")
+        shape = tuple(len(values[n]) for n in varied)
+        total = int(np.prod(shape)) if shape else 1
+        if total > MAX_POINTS:
+            raise UsageError(f"the grid has {total:,} points; at most {MAX_POINTS:,}")
+        rs = routes(res, base)
+        bar.total = 2 + max(1, -(-total // CHUNK))
+        plan = Plan(res, fixed, varied, extra, rs, only=only, progress=bar)
+        axes = [np.array([float(v) for v in values[n]]) for n in varied]
+        chunks = []
+        grid_parts = {n: [] for n in varied}
+        for start in range(0, total, CHUNK):
+            stop = min(total, start + CHUNK)
+            coords = np.unravel_index(np.arange(start, stop), shape)
+            grid = {n: axes[a][coords[a]] for a, n in enumerate(varied)}
+            chunks.append(plan.run(grid))
+            for n in varied:
+                grid_parts[n].append(grid[n])
+            bar.step()
+        columns = chunks[0] if len(chunks) == 1 else _concat(chunks)
+        grid = {n: (parts[0] if len(parts) == 1 else np.concatenate(parts)) for n, parts in grid_parts.items()}
+        return Sweep(res, varied, values, fixed, extra, grid, columns, plan.skipped, plan)
+    finally:
+        bar.close()
+
+
+def _merge_counts(dicts) -> dict:
+    out: dict = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def _concat(chunks) -> list[Column]:
+    import numpy as np
+    out = []
+    for cols in zip(*chunks):
+        first = cols[0]
+        logs = [c.log10 for c in cols]
+        log10 = None
+        if any(lg is not None for lg in logs):
+            log10 = np.concatenate([lg if lg is not None else np.full(len(c.values), np.nan)
+                                    for lg, c in zip(logs, cols)])
+        out.append(Column(
+            first.key, first.kind, first.route,
+            np.concatenate([c.values for c in cols]), log10,
+            None if first.overflow is None else np.concatenate([c.overflow for c in cols]),
+            None if first.failed is None else np.concatenate([c.failed for c in cols]),
+            sorted(set().union(*(set(c.inner) for c in cols))) if first.kind == "bound" else [],
+            first.conditions_open, _merge_counts(c.failed_by for c in cols),
+            list(dict.fromkeys(k for c in cols for k in c.inner_citations))))
+    return out
