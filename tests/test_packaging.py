@@ -1,7 +1,7 @@
 """The wheel carries everything vcbound needs at run time.
 
 Builds the wheel from this source tree, checks its contents (grammar and theorem files under
-``vcbound/_data``), installs it with ``--no-deps`` into a fresh venv (``--system-site-packages`` so the
+``vcbound/_data``), installs it with ``--no-deps`` into a fresh venv that sees this interpreter's packages (so the
 dependencies are there), and runs that venv's ``vcbound`` from a temporary directory outside the source
 tree, where the only grammar files it can find are the ones inside the wheel.
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 import zipfile
@@ -69,10 +70,21 @@ def test_wheel_contains_grammar_and_theorems(wheel, source_files):
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory, wheel):
     root = tmp_path_factory.mktemp("venv") / "env"
-    r = _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(root)])
+    r = _run([sys.executable, "-m", "venv", "--without-pip", str(root)])
     assert r.returncode == 0, r.stderr
     python = root / "bin" / "python"
-    # pip comes from the system site-packages; it installs into the venv (sys.prefix). --ignore-installed:
+    # The nested venv must see the packages of *this* environment. `--system-site-packages` is not
+    # enough: when this interpreter is itself a venv it exposes the base interpreter's packages,
+    # not the outer venv's (where lark & co. live). A .pth file lists this environment's
+    # site-packages instead. Plain path lines: the .pth files inside those directories (such as
+    # the editable install's finder) are not processed, so the wheel's copy is the only vcbound.
+    r = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+    assert r.returncode == 0, r.stderr
+    nested_site = Path(r.stdout.strip())
+    outer = [p for p in dict.fromkeys(site.getsitepackages() + [site.getusersitepackages()])
+             if Path(p).is_dir()]
+    (nested_site / "_outer_environment.pth").write_text("\n".join(outer) + "\n")
+    # pip comes from the outer environment; it installs into the venv (sys.prefix). --ignore-installed:
     # never touch the editable install of the outer environment.
     r = _run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed",
               "--disable-pip-version-check", str(wheel)])

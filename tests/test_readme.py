@@ -20,7 +20,8 @@ def examples():
 
 
 @pytest.mark.parametrize("cmd, expected", examples())
-def test_readme_example_matches_output(cmd, expected, capsys):
+def test_readme_example_matches_output(cmd, expected, capsys, monkeypatch):
+    monkeypatch.chdir(README.parent)        # file arguments in the examples are relative to the repository
     argv = shlex.split(cmd)
     assert argv[0] == "vcbound"
     assert main(argv[1:]) == 0

@@ -86,9 +86,12 @@ def test_escape_leaves_no_raw_specials():
     assert not re.search(r"(?<!\\)[_%$&#{}]", re.sub(r"\\[a-z]+\{\}", "", out))
 
 
-def test_prose_turns_resolver_expressions_into_superscripts():
-    assert prose("W = 8*L*n**2 + n") == r"W = 8$\cdot$L$\cdot$n\textsuperscript{2} + n"
-    assert prose("O(T^2*d)") == r"O(T\textsuperscript{2}$\cdot$d)"
+def test_prose_sets_resolver_expressions_in_math_mode():
+    assert prose("W = 8*L*n**2 + n") == r"$W = 8 L n^{2} + n$"
+    assert prose("O(T^2*d)") == r"$\mathcal{O}\left(T^{2} d\right)$"
+    assert prose("bound O(L⁴·T²·n⁶) holds") == r"bound $\mathcal{O}\left(L^{4} T^{2} n^{6}\right)$ holds"
+    assert prose("depth = L*T + 1, and/or x_1") == r"$\mathrm{depth} = L T + 1$, and/or x\_1"
+    assert "textsuperscript" not in prose("W = 8*L*n**2 + n; O(T^2*d)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +175,24 @@ def test_cited_keys_matches_the_text(base):
     res = [resolve(base, RNN_SIGMOID)]
     assert cited_keys(res) == cites_in(resolutions_latex(res))
     assert cited_keys(res, explain=True) == cites_in(resolutions_latex(res, explain=True))
+
+
+def test_explain_lists_what_was_used_and_all_adds_the_misses(base):
+    """A paper's document cites what the answer used; --all adds the results that did not apply."""
+    from vcbound.render.bibtex import resolutions_bibtex
+    res = [resolve(base, LSTM)]
+    used = resolutions_latex(res, explain=True, standalone=True)
+    everything = resolutions_latex(res, explain=True, standalone=True, misses=True)
+    assert "Results that did not apply" not in used and f"{len(res[0].misses)} other results" in used
+    assert "Results that did not apply" in everything
+    assert all(latex_escape(m.result.id) in everything for m in res[0].misses)
+    assert len(cites_in(used)) < len(cites_in(everything))
+    for tex, misses in ((used, False), (everything, True)):
+        bib_keys = re.findall(r"(?m)^@\w+\{([^,]+),", tex)
+        assert bib_keys == cites_in(tex) == cited_keys(res, explain=True, misses=misses)
+        bib_alone = re.findall(r"(?m)^@\w+\{([^,]+),", resolutions_bibtex(res, explain=True, misses=misses))
+        assert bib_alone == bib_keys
+    assert "textsuperscript" not in used          # expressions in notes and steps are in math mode
 
 
 def test_definitions_are_never_cited(base):

@@ -81,7 +81,7 @@ def test_suggest(text, expected):
 def test_suggest_names_and_theorem_ids():
     assert repl.suggest("bound ", names=("enc",))[0] == "enc"
     assert repl.suggest("bound e", names=("enc", "dec")) == ["enc"]
-    assert repl.suggest("eval e", names=("enc",)) == ["enc"]
+    assert repl.suggest("calc e", names=("enc",)) == ["enc"]
     assert repl.suggest("theorems koi", theorem_ids=("koiran_a", "maass_b")) == ["koiran_a"]
     assert repl.suggest("compare enc ", names=("enc", "dec")) == ["dec", "enc", "->"]
     assert repl.suggest("compare enc d", names=("enc", "dec")) == ["dec"]
@@ -120,8 +120,8 @@ def test_current_word():
     ("let x =", True),
     ("bound input(d", True),
     ("bound input(d) -> dense(1)", False),
-    ("eval 2^10", False),
-    ("eval 2^", True),
+    ("calc 2^10", False),
+    ("calc 2^", True),
     ("", False),
     ("help", False),
 ])
@@ -167,29 +167,29 @@ def test_assume_accumulates_and_clears():
     assert not s.assumptions
 
 
-def test_eval_numbers_and_let_names():
+def test_calc_numbers_and_let_names():
     s, out = session()
-    assert s.run("eval 2^10 + 1")
-    assert s.run("eval n*(d+n) at n=64, d=32")
-    assert s.run("eval log2(1024)")
-    assert s.run("eval 1/3")
+    assert s.run("calc 2^10 + 1")
+    assert s.run("calc n*(d+n) at n=64, d=32")
+    assert s.run("calc log2(1024)")
+    assert s.run("calc 1/3")
     s.run(f"let r = {RNN}")
-    assert s.run("eval r at n=5, d=7")              # parameter count n(d+n) + 3n + 1
+    assert s.run("calc r at n=5, d=7")              # parameter count n(d+n) + 3n + 1
     lines = out.getvalue().splitlines()
     assert lines[:4] == ["1025", "6144", "10", "1/3 = 0.3333333333"]
     assert lines[-1] == "76"
-    assert not s.run("eval n + 1")
+    assert not s.run("calc n + 1")
     assert "unbound symbol n" in out.getvalue()
 
 
-def test_eval_never_evaluates_python(tmp_path):
+def test_calc_never_evaluates_python(tmp_path):
     s, out = session()
     marker = tmp_path / "pwned"
-    assert not s.run(f"eval __import__('os').mkdir('{marker}')")
+    assert not s.run(f"calc __import__('os').mkdir('{marker}')")
     assert not s.run(f"bound input(d) -> dense(__import__('os').mkdir('{marker}'))")
     assert not s.run(f"assume T >> __import__('os').mkdir('{marker}')")
     assert not marker.exists()
-    assert not s.run("eval (lambda: 1)()")
+    assert not s.run("calc (lambda: 1)()")
 
 
 def test_error_then_success_with_caret_and_color():
@@ -228,7 +228,7 @@ def test_internal_errors_do_not_end_the_session(monkeypatch):
                                                           lambda *a: 1 / 0))
     assert not s.run("boom")
     assert "internal error: ZeroDivisionError" in out.getvalue()
-    assert s.run("eval 1") and out.getvalue().endswith("1\n")
+    assert s.run("calc 1") and out.getvalue().endswith("1\n")
 
 
 def test_theorems_and_help():
@@ -239,7 +239,7 @@ def test_theorems_and_help():
     assert s.run("help")
     for cmd in repl.COMMANDS.values():
         assert cmd.usage in out.getvalue()
-    assert s.run("help eval") and "parameter count" in out.getvalue()
+    assert s.run("help calc") and "parameter count" in out.getvalue()
 
 
 def test_help_is_generated_from_the_registry(monkeypatch):
@@ -296,7 +296,7 @@ def test_validator_points_at_the_error():
         v.validate(Document(text))
     assert info.value.cursor_position == text.index(",,") + 1
     # lines that are not architectures are never blocked, nor unknown names, nor good archs
-    for ok in ("eval 2 +", "assume T >>", "frobnicate", "help", "bound nosuch", f"bound {RNN} pdim",
+    for ok in ("calc 2 +", "assume T >>", "frobnicate", "help", "bound nosuch", f"bound {RNN} pdim",
                "theorems x", "compare a b"):
         v.validate(Document(ok))
 
@@ -366,7 +366,7 @@ def test_pipe_commands_and_tab_completion(driver):
     driver.send("assume T >> n\r")
     driver.send("bound r\r")
     assert "regime: T >> n" in driver.out.getvalue()
-    driver.send("eval r at n=5, d=7\r")
+    driver.send("calc r at n=5, d=7\r")
     assert driver.out.getvalue().rstrip().endswith("76")
 
 
@@ -377,12 +377,12 @@ def test_pipe_multiline_continuation(driver):
 
 
 def test_pipe_error_then_success(driver):
-    driver.send("eval n + 1\r")
+    driver.send("calc n + 1\r")
     assert "unbound symbol n" in driver.out.getvalue()
     driver.send("bound input(d) -> dense(h, act=relu) -> dense(1)\r")
     assert "upper  O(" in driver.out.getvalue()
     driver.send("frobnicate\r")
-    driver.send("eval 6*7\r")
+    driver.send("calc 6*7\r")
     assert driver.out.getvalue().rstrip().endswith("42")
 
 
@@ -404,16 +404,16 @@ def test_history_file_and_recall(isolated_data_home):
     assert path == isolated_data_home / "vcbound" / "history"
     d = Driver()                              # FileHistory at the default place
     try:
-        d.send("eval 20+1\r")
+        d.send("calc 20+1\r")
         d.send("\x1b[A\r")                    # Up: the previous command again
         assert d.out.getvalue().splitlines() == ["21", "21"]
     finally:
         d.close()
     text = path.read_text()
-    assert "+eval 20+1" in text and "+quit" in text
+    assert "+calc 20+1" in text and "+quit" in text
     d = Driver()                              # a new session sees the old history
     try:
-        d.send("\x1b[A\x1b[A\r")              # quit is last; one more Up reaches eval 20+1
+        d.send("\x1b[A\x1b[A\r")              # quit is last; one more Up reaches calc 20+1
         assert d.out.getvalue().splitlines() == ["21"]
     finally:
         d.close()
@@ -432,14 +432,14 @@ def test_ctrl_d_ends_the_session():
 # -e (same code path) and the command line
 # ---------------------------------------------------------------------------------------------
 def test_execute_option(capsys):
-    code = main(["repl", "-e", f"let r = {RNN}", "-e", "bound r", "-e", "eval r at n=5, d=7"])
+    code = main(["repl", "-e", f"let r = {RNN}", "-e", "bound r", "-e", "calc r at n=5, d=7"])
     out = capsys.readouterr()
     assert code == 0
     assert "upper  O(" in out.out and out.out.rstrip().endswith("76")
 
 
 def test_execute_option_error_exit_code(capsys):
-    code = main(["repl", "-e", "bound input(d) -> dense(n, act=relux)", "-e", "eval 1"])
+    code = main(["repl", "-e", "bound input(d) -> dense(n, act=relux)", "-e", "calc 1"])
     out = capsys.readouterr()
     assert code == 1
     assert "<repl>:1:32: unknown activation" in out.err and "^^^^^" in out.err
@@ -448,7 +448,7 @@ def test_execute_option_error_exit_code(capsys):
 
 def test_piped_stdin_runs_without_a_prompt():
     env = dict(os.environ, XDG_DATA_HOME=os.environ["XDG_DATA_HOME"])
-    proc = subprocess.run([sys.executable, "-m", "vcbound", "repl"], input="eval 3*\n  4\neval 5\n",
+    proc = subprocess.run([sys.executable, "-m", "vcbound", "repl"], input="calc 3*\n  4\ncalc 5\n",
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["12", "5"]
@@ -506,3 +506,42 @@ def test_compare_with_the_real_module_when_present():
     assert s.run("compare a b"), out.getvalue()
     assert s.run(f"compare {RELU} input(d) -> dense(h, act=relu) -> dense(1)"), out.getvalue()
     assert "not used: T, n are not symbols" in out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# eval as in the CLI, names in compare, clear
+# ---------------------------------------------------------------------------------------------
+MLP = "input(d) -> dense(h, act=threshold) -> dense(1, act=threshold)"
+
+
+def test_eval_means_what_the_cli_eval_means(capsys):
+    s, out = session()
+    s.run(f"let mlp = {MLP}")
+    assert s.run("eval mlp at d=10, h=5")
+    assert main(["eval", MLP, "--at", "d=10,h=5"]) == 0
+    assert out.getvalue().split("\n", 1)[1].strip() == capsys.readouterr().out.strip()
+    assert "baum_haussler_1989_cor2" in out.getvalue()
+    assert not s.run("eval mlp")                        # a point is needed; arithmetic is `calc`
+    assert "calc EXPR" in out.getvalue()
+
+
+def test_compare_keeps_let_names(capsys):
+    s, out = session()
+    s.run(f"let a1 = {MLP}")
+    s.run("let b1 = input(d) -> dense(h, act=threshold)^2 -> dense(1, act=threshold)")
+    assert s.run("compare a1 b1")
+    text = out.getvalue()
+    assert f"A: a1 = {MLP}" in text and "B: b1 = input(d)" in text
+    assert s.run(f"compare a1 vs {MLP}")
+    assert f"B: {MLP}" in out.getvalue().split("compare VC")[-1]
+
+
+def test_clear_forgets_names_and_assumptions():
+    s, out = session()
+    s.run(f"let a1 = {MLP}")
+    s.run(f"let b1 = {MLP}")
+    s.run("assume d >> h")
+    assert s.run("clear b1") and set(s.lets) == {"a1"} and s.assumptions
+    assert not s.run("clear nosuch")
+    assert s.run("clear") and not s.lets and not s.assumptions
+    assert not s.run("bound a1")

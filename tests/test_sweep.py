@@ -214,3 +214,16 @@ def test_sweep_without_numpy_is_a_clear_error(monkeypatch, capsys):
     assert main(["sweep", RELU_L, "--vary", "L=1..3", "--at", "d=3,h=4"]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "sweep needs numpy: install vcbound[plot] (or numpy)"
+
+
+def test_sweep_asks_only_for_the_symbols_its_columns_need():
+    """A sweep over n of a recurrent net need not fix T: W does not depend on it. The bound columns
+    that do are left out, and the notes say which symbol they need."""
+    rnn = "input(d, seq=T) -> rnn(n, act=threshold) -> last -> dense(1, act=threshold)"
+    without_t = sweep(rnn, ["n=4,8"], at="d=8")
+    assert without_t.header() == ["n", "W"]
+    assert [int(w) for w in without_t.columns[0].values] == [4 * 8 + 16 + 8 + 5, 8 * 8 + 64 + 16 + 9]
+    needs = [r for r in without_t.skipped if r.reason.startswith("needs T")]
+    assert needs and any("needs T (give --at T=...)" in n for n in without_t.notes())
+    with_t = sweep(rnn, ["n=4,8"], at="d=8, T=10")
+    assert len(with_t.header()) > 2 and {r.id for r in needs} <= {c.route.id for c in with_t.columns[1:]}

@@ -5,6 +5,9 @@ Public API (imported lazily so that ``import vcbound`` stays cheap):
 - ``parse(text)`` -> ``Architecture`` (structure + networkx graph)
 - ``count(text, convention="torch")`` -> ``Quantities`` (exact symbolic W, U, L, T, ...)
 - ``bound(text, measure="vc")`` -> ``Resolution`` (best cited upper/lower bounds with derivations)
+- ``compare(a, b)`` -> ``Comparison``; ``sweep(arch, ["L=1..8"])`` -> ``Sweep``;
+  ``vcbound.evaluate.evaluate(resolution, {"n": 64})`` -> ``Evaluation`` (the module's name is taken)
+- ``import_model(path_or_module)`` -> ``ImportedModel`` (ONNX, Keras JSON/.keras, torch modules)
 - ``load_theorems(dirs=())`` -> the validated theorem base
 - ``VcboundError``: the root of every error vcbound raises
 
@@ -25,12 +28,23 @@ _LAZY = {
     "compare": ("comparison", "compare"),
     "sweep": ("sweeps", "sweep"),
     "load_theorems": ("theorems", "load_theorems"),
+    "import_model": ("importers", "import_model"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),
     "Resolution": ("resolver", "Resolution"),
+    "Comparison": ("comparison", "Comparison"),
+    "Evaluation": ("evaluate", "Evaluation"),
+    "Sweep": ("sweeps", "Sweep"),
+    "ImportedModel": ("importers", "ImportedModel"),
+    "TheoremBase": ("theorems", "TheoremBase"),
 }
 
 __all__ = ["VcboundError", "__version__", *_LAZY]
+
+
+def __dir__():
+    """What completion offers after ``vcbound.``: the public API (imported lazily) first of all."""
+    return sorted(set(__all__) | {k for k in globals() if not k.startswith("_")} - {"annotations"})
 
 
 def __getattr__(name):

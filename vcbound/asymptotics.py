@@ -21,6 +21,8 @@ only structurally.
 """
 from __future__ import annotations
 
+from .presentation import brief_repr
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -30,7 +32,8 @@ import sympy as sp
 from .errors import UsageError
 from .expressions import expanded_size
 
-LOG_WEIGHT = 1e-4          # a log factor counts as an infinitesimal power
+LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
+POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least like N^POLY_DELTA (>> logs)
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
@@ -49,16 +52,26 @@ class Regime:
 
     ``dominates``: pairs (big, small) of symbol names meaning small = o(big) (``big >> small``).
     ``substitutions``: symbol name -> expression (``d = n``, ``L = 3``).
+    ``polynomial``: the sizes are polynomially related (each between N^a and N^b for one scale N),
+    so the logs of all sizes are of one order (``log W = Theta(log U) = Theta(log n)``). This is
+    what "all sizes -> oo jointly" means; an assumption ``log(T) >> log(n)`` (a size growing faster
+    than any polynomial of another) turns it off: logs of distinct sizes are then kept apart.
     """
 
     dominates: tuple = ()
     substitutions: tuple = ()
+    polynomial: bool = True
 
     @classmethod
     def from_conditions(cls, conditions) -> "Regime":
         """Build a regime from ``expressions.Condition`` objects (``>>``, ``<<`` and ``=``)."""
         dom, subs = [], []
+        polynomial = True
         for c in conditions:
+            if c.rel in (">>", "<<") and _is_log(c.lhs) and _is_log(c.rhs):
+                # log x >> log y: x grows faster than every power of y; sizes are not polynomially
+                # related (x >> y holds as well)
+                polynomial = False
             if c.rel in (">>", "<<"):
                 big, small = (c.lhs, c.rhs) if c.rel == ">>" else (c.rhs, c.lhs)
                 bigs, smalls = _symbol_names(big), _symbol_names(small)
@@ -74,7 +87,7 @@ class Regime:
             else:
                 raise UsageError(f"assumption '{c}': use '>>', '<<' or '=' "
                                  "(strict inequalities do not change asymptotics)")
-        return cls(tuple(dom), tuple(subs))
+        return cls(tuple(dom), tuple(subs), polynomial)
 
     def apply(self, expr):
         if not self.substitutions:
@@ -83,16 +96,60 @@ class Regime:
         mapping = {s: names[s.name] for s in expr.free_symbols if s.name in names}
         return expr.xreplace(mapping) if mapping else expr
 
-    def describe(self) -> str:
+    def describe(self, long: bool = False) -> str:
+        """``all sizes -> oo jointly, polynomially related`` or the assumptions; ``long`` adds what
+        the relation means for logs."""
         parts = [f"{b} >> {s}" for b, s in self.dominates] + [f"{n} = {v}" for n, v in self.substitutions]
-        return ", ".join(parts) if parts else "all sizes -> oo jointly"
+        if not self.polynomial:
+            how = "sizes not polynomially related" + (f" ({UNRELATED_WORDS})" if long else "")
+        else:
+            how = "polynomially related" + (f" ({POLYNOMIAL_WORDS})" if long else "")
+        return (", ".join(parts) + "; " + how) if parts else "all sizes -> oo jointly, " + how
 
     def __bool__(self):
-        return bool(self.dominates or self.substitutions)
+        return bool(self.dominates or self.substitutions or not self.polynomial)
+
+
+POLYNOMIAL_WORDS = "log W, log U and the log of every size are of one order"
+UNRELATED_WORDS = "a size grows faster than any polynomial of another: logs of distinct sizes are kept apart"
+
+
+def _is_log(expr) -> bool:
+    return isinstance(expr, sp.log) or (isinstance(expr, sp.Mul) and any(isinstance(a, sp.log) for a in expr.args))
 
 
 def _symbol_names(expr) -> list[str]:
     return sorted(s.name for s in getattr(expr, "free_symbols", ()))
+
+
+def log_weights(logs, names, polynomial: bool) -> list[float]:
+    """What a term's log factors add to its exponent on each name's axis (a log counts as an
+    infinitesimal power, LOG_WEIGHT; log log as a smaller one, LOGLOG_WEIGHT).
+
+    ``logs``: ((name, power), ...), names prefixed with LOGLOG for log log. Sizes unrelated
+    (``polynomial`` false): ``log x`` counts on x's axis only, so ``W log d`` and ``W log n`` are
+    incomparable (d may grow exponentially faster than n). Sizes polynomially related (the default
+    regime, "all sizes -> oo jointly"): every size is between N^a and N^b for one scale N, so
+    ``log x = Theta(log N)`` for every size x and only the total log power matters; it counts on
+    every size axis alike. Symbols that tend to 0 (eps, delta) are not sizes and keep their own logs.
+
+    >>> log_weights((("d", 1),), ("d", "n"), False)
+    [1e-06, 0.0]
+    >>> log_weights((("d", 1),), ("d", "n"), True)
+    [1e-06, 1e-06]
+    """
+    own = dict(logs)
+    if not polynomial:
+        return [LOG_WEIGHT * own.get(n, 0) + LOGLOG_WEIGHT * own.get(LOGLOG + n, 0) for n in names]
+    size_log = sum(b for n, b in own.items() if not n.startswith(LOGLOG) and n not in SMALL)
+    size_loglog = sum(b for n, b in own.items() if n.startswith(LOGLOG) and n[len(LOGLOG):] not in SMALL)
+    out = []
+    for n in names:
+        if n in SMALL:
+            out.append(LOG_WEIGHT * own.get(n, 0) + LOGLOG_WEIGHT * own.get(LOGLOG + n, 0))
+        else:
+            out.append(LOG_WEIGHT * size_log + LOGLOG_WEIGHT * size_loglog)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,12 +164,14 @@ class Term:
     opaque: tuple = ()     # sympy factors compared only structurally (sorted by str)
     sign: int = 1
 
-    def vector(self, names, opaque_names) -> list[float]:
-        p, l = dict(self.powers), dict(self.logs)
+    def vector(self, names, opaque_names, polynomial: bool = False) -> list[float]:
+        """The exponent vector over ``names`` (then the opaque factors); ``polynomial``: the sizes
+        are polynomially related (see ``log_weights``)."""
+        p = dict(self.powers)
         o = {str(f): e for f, e in self.opaque}
-        return ([float((-1 if n in SMALL else 1) * p.get(n, 0) + LOG_WEIGHT * l.get(n, 0)
-                       + LOGLOG_WEIGHT * l.get(LOGLOG + n, 0))
-                 for n in names] + [float(o.get(k, 0)) for k in opaque_names])
+        logw = log_weights(self.logs, names, polynomial)
+        return ([float((-1 if n in SMALL else 1) * p.get(n, 0)) + w for n, w in zip(names, logw)]
+                + [float(o.get(k, 0)) for k in opaque_names])
 
     def to_expr(self, symbols: dict):
         expr = sp.Integer(1)
@@ -139,6 +198,8 @@ class Term:
 @dataclass(frozen=True)
 class Form:
     """A dominant-term form: a sum of terms, or min/max of forms (kind 'sum', 'min', 'max')."""
+
+    __repr__ = brief_repr("kind", "expr")
 
     kind: str
     terms: tuple = ()      # for 'sum'
@@ -329,8 +390,43 @@ def _pow(t: Term, r) -> Term:
 # comparison of terms in the regime's cone
 # --------------------------------------------------------------------------------------------
 def _rays(names: tuple, regime: Regime, opaque: tuple) -> list[list[float]]:
-    """Extreme rays of the log-space cone: indicators of up-closed sets of symbols."""
-    return _rays_cached(names, tuple(regime.dominates), opaque)
+    """Extreme rays of the log-space cone: indicators of up-closed sets of symbols (moved inside
+    the cone when the sizes are polynomially related, see ``polynomial_rays``)."""
+    rays = _rays_cached(names, tuple(regime.dominates), opaque)
+    return polynomial_rays(rays, names, regime.polynomial)
+
+
+@lru_cache(maxsize=512)
+def _polynomial_rays_cached(rays: tuple, names: tuple) -> list[list[float]]:
+    sizes = [i for i, n in enumerate(names) if n not in SMALL]
+    out = []
+    for ray in rays:
+        v = list(ray)
+        if any(v[i] for i in sizes):
+            for i in sizes:
+                if not v[i]:
+                    v[i] = POLY_DELTA
+        out.append(v)
+    return out
+
+
+def polynomial_rays(rays, names, polynomial: bool) -> list[list[float]]:
+    """The generators of the log-space cone of a regime, for polynomially related sizes.
+
+    Sizes x_i = N^(a_i) for one scale N; unrelated sizes allow every direction a >= 0, whose
+    generators are the coordinate rays (one size grows, the others stay bounded). Polynomially
+    related sizes all grow: a_i >= POLY_DELTA * max(a). Each generator that moves a size is moved
+    inside by giving every other size the exponent POLY_DELTA (an up-closed set stays up-closed, so
+    ``>>`` assumptions are kept). Along such a ray a size power beats any log factor: U*W is
+    above W*log W (LOG_WEIGHT and LOGLOG_WEIGHT are far below POLY_DELTA). Symbols that tend to 0
+    (eps, delta) and opaque factors are not sizes and are left alone.
+
+    >>> polynomial_rays([[1.0, 0.0], [0.0, 1.0]], ("d", "n"), True)
+    [[1.0, 0.001], [0.001, 1.0]]
+    """
+    if not polynomial:
+        return rays
+    return _polynomial_rays_cached(tuple(tuple(r) for r in rays), tuple(names))
 
 
 @lru_cache(maxsize=512)
@@ -443,7 +539,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}))
     opaque = tuple(sorted({str(f) for t in uniq for f, _ in t.opaque}))
     rays = _rays(names, regime, opaque)
-    proj = [_project(t.vector(names, opaque), rays) for t in uniq]
+    proj = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in uniq]
     positive = [i for i, t in enumerate(uniq) if t.sign > 0]
     for i, t in enumerate(uniq):
         if t.sign < 0:
@@ -626,8 +722,8 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     names = tuple(sorted(f.names() | g.names()))
     opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))
     rays = _rays(names, regime, opaque)
-    gp = [_project(t.vector(names, opaque), rays) for t in g.terms]
-    return all(_le_proj(_project(t.vector(names, opaque), rays), gp) for t in f.terms)
+    gp = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in g.terms]
+    return all(_le_proj(_project(t.vector(names, opaque, regime.polynomial), rays), gp) for t in f.terms)
 
 
 @lru_cache(maxsize=8192)

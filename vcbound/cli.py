@@ -29,7 +29,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in COMMANDS:
         register(sub)
+    for p in sub.choices.values():
+        _global_options_after(p)
     return parser
+
+
+def _global_options_after(p) -> None:
+    """The global options are also accepted after the subcommand (``vcbound bound ARCH --theorems
+    DIR``), on every level. Their defaults are suppressed there so that a value given before the
+    subcommand is kept; ``main`` adds the directories given after it to those given before."""
+    if "--debug" not in p._option_string_actions:
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    if "--theorems" not in p._option_string_actions:
+        p.add_argument("--theorems", dest="theorems_after", action="append", default=argparse.SUPPRESS,
+                       metavar="DIR", help="add a directory of user theorem files (repeatable)")
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _global_options_after(child)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        args.theorems = list(args.theorems) + list(getattr(args, "theorems_after", []))
+        if hasattr(args, "format"):     # commands may test either (a --json of their own counts too)
+            args.json = bool(getattr(args, "json", False)) or args.format == "json"
         if not getattr(args, "func", None):
             parser.print_help()
             return 1

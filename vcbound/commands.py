@@ -54,17 +54,12 @@ def bindings_from(args, quantities=None) -> dict:
 
 def cmd_params(args) -> int:
     from .api import count
-    from .render import params_json, params_text
     q = count(load_arch(args.arch), args.convention)
     bindings = bindings_from(args, q)
     for name, value in bindings.items():   # every symbol of an architecture is a count
         if not getattr(value, "is_Integer", False):
             raise UsageError(f"--at: {name} counts layers, units or steps and must be a whole number, got {value}")
-    if args.json:
-        print(json.dumps(params_json(q, bindings), indent=2))
-    else:
-        print(params_text(q, bindings))
-    return 0
+    return print_results(args, [q], bindings)
 
 
 @_register
@@ -72,7 +67,7 @@ def register_params(sub):
     p = sub.add_parser("params", help="exact symbolic parameter and unit counts")
     _arch_arg(p)
     _common(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_format_options(p, ("text", "json", "markdown", "latex", "csv"))
     p.set_defaults(func=cmd_params)
 
 
@@ -84,9 +79,10 @@ def _bound_args(p):
                    help="vc | pdim | growth | sample (both sample measures) | sample_realizable | sample_agnostic")
     p.add_argument("--assume", action="append", default=[], metavar='"T >> n"',
                    help="an assumption on the regime: 'x >> y', 'x = expr' (repeatable)")
-    p.add_argument("--format", default="text", choices=["text", "json", "latex", "bibtex", "markdown"])
-    p.add_argument("--json", action="store_true", help="same as --format json")
+    add_format_options(p, ("text", "json", "latex", "bibtex", "markdown"))
     p.add_argument("--standalone", action="store_true", help="with --format latex: a complete document")
+    p.add_argument("--all", action="store_true",
+                   help="with --format latex|bibtex: also list (and cite) the results that did not apply")
 
 
 def _measures(name: str) -> list[str]:
@@ -114,7 +110,7 @@ def _warn_user_problems(base):
 
 
 def _print_resolutions(args, resolutions, explain: bool):
-    fmt = "json" if args.json else args.format
+    fmt = args.format
     if fmt == "json":
         from .render.jsonout import resolution_json
         out = [resolution_json(r) for r in resolutions]
@@ -125,7 +121,8 @@ def _print_resolutions(args, resolutions, explain: bool):
     else:
         from . import render
         printer = getattr(render, f"resolutions_{fmt}")
-        print(printer(resolutions, explain=explain, standalone=args.standalone))
+        extra = {"misses": args.all} if fmt in ("latex", "bibtex") else {}
+        print(printer(resolutions, explain=explain, standalone=args.standalone, **extra))
     return 0
 
 
@@ -272,12 +269,7 @@ def cmd_compare(args) -> int:
     base = _load_base(args)
     outs = [compare(args.arch_a_text, args.arch_b_text, measure=m, assume=args.assume,
                     convention=args.convention, base=base) for m in _measure_list(args)]
-    if args.json:
-        js = [c.to_json() for c in outs]
-        _print_json(js[0] if len(js) == 1 else js)
-    else:
-        print("\n\n".join(str(c) for c in outs))
-    return 0
+    return print_results(args, outs)
 
 
 def _arch_texts(args, *names):
@@ -298,7 +290,7 @@ def register_compare(sub):
     p.add_argument("--measure", default="vc", help="vc | pdim | growth | sample | sample_realizable | sample_agnostic")
     p.add_argument("--assume", action="append", default=[], metavar='"T >> n"',
                    help="an assumption on the regime (repeatable)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    add_format_options(p, ("text", "json", "markdown", "latex"))
 
     def run(args):
         _arch_texts(args, "arch_a", "arch_b")
@@ -307,23 +299,63 @@ def register_compare(sub):
 
 
 def cmd_growth(args) -> int:
-    from .comparison import growth_report, growth_text
+    from .comparison import growth_report
+    from .render.comparison import growth_text
     from .resolver import bound
     base = _load_base(args)
     arch = load_arch(args.arch)
     reports = [growth_report(bound(arch, m, assume=args.assume, convention=args.convention, base=base),
                              at=args.at or None, eps=args.eps, delta=args.delta, m=args.m)
                for m in _measure_list(args)]
-    return _print_many(reports, args.json, lambda r: r, growth_text)
+    return print_results(args, reports, text=growth_text)
 
 
 def _print_many(items, as_json: bool, to_json, to_text) -> int:
-    """One answer per measure: a JSON object (a list when several), or texts separated by a blank line."""
+    """``print_results`` with explicit converters (for commands that have their own)."""
+    import argparse
     if as_json:
-        js = [to_json(i) for i in items]
-        _print_json(js[0] if len(js) == 1 else js)
+        return print_results(argparse.Namespace(format="json"), [to_json(i) for i in items])
+    return print_results(argparse.Namespace(format="text"), items, text=to_text)
+
+
+# ---- output: one --format / --json mechanism for every command ----------------------------------
+def add_format_options(p, formats=("text", "json"), default: str = "text") -> None:
+    """``--format`` with the formats that make sense for a command, and ``--json`` as its alias.
+
+    A command prints through ``print_results``; a result class shows a format when
+    ``vcbound.render.reprs`` registers a renderer for it (``text``, ``json``, ``markdown``,
+    ``latex``, ``csv``, ...). ``args.json`` stays true for ``--format json`` (see ``cli.main``)."""
+    p.add_argument("--format", default=default, choices=list(formats),
+                   help=f"output format: {' | '.join(formats)} (default: {default})")
+    p.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
+
+
+def print_results(args, items, *render_args, text=None) -> int:
+    """Print ``items`` (one per measure) in ``args.format``: JSON as one object (a list when several),
+    CSV concatenated, anything else separated by a blank line. ``render_args`` go to the renderers
+    (e.g. the ``--at`` bindings); ``text`` overrides the text renderer (for plain dicts)."""
+    from .presentation import formatter
+    fmt = args.format
+
+    def render(item):
+        if fmt == "text" and text is not None:
+            return text(item, *render_args)
+        fn = None if isinstance(item, dict) else formatter(item, fmt)
+        if fn is not None:
+            return fn(item, *render_args)
+        if fmt == "json":
+            return item.to_json() if hasattr(item, "to_json") else item
+        if fmt == "text":
+            return str(item)
+        raise UsageError(f"--format {fmt} is not available for {type(item).__name__}")
+
+    outs = [render(i) for i in items]
+    if fmt == "json":
+        _print_json(outs[0] if len(outs) == 1 else outs)
+    elif fmt == "csv":
+        print("\n".join(o.rstrip("\n") for o in outs))
     else:
-        print("\n\n".join(to_text(i) for i in items))
+        print("\n\n".join(outs))
     return 0
 
 
@@ -344,7 +376,7 @@ def _resolution_args(p, measure_default, measure_help):
     p.add_argument("--measure", default=measure_default, help=measure_help)
     p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
     _sample_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    add_format_options(p)
 
 
 def cmd_eval(args) -> int:
@@ -358,7 +390,7 @@ def cmd_eval(args) -> int:
         measures = ["vc"] + (["sample_realizable", "sample_agnostic"] if args.eps and args.delta else [])
     evs = [evaluate(bound(arch, m, assume=args.assume, convention=args.convention, base=base), args.at,
                     eps=args.eps, delta=args.delta, m=args.m, base=base) for m in measures]
-    return _print_many(evs, args.json, lambda e: e.to_json(), str)
+    return print_results(args, evs)
 
 
 @_register
@@ -376,7 +408,6 @@ def cmd_sweep(args) -> int:
     from .sweeps import sweep
     base = _load_base(args)
     arch = load_arch(args.arch)
-    fmt = "json" if args.json else args.format
     measures = _measure_list(args)
     if args.plot and len(measures) > 1:
         raise UsageError("--plot takes one measure; use --measure sample_realizable or sample_agnostic")
@@ -385,13 +416,9 @@ def cmd_sweep(args) -> int:
                      only=args.only or None) for m in measures]
     if args.plot:
         results[0].plot(args.plot)
-    if fmt == "json":
-        js = [s.to_json() for s in results]
-        _print_json(js[0] if len(js) == 1 else js)
-    elif fmt == "csv":
-        print("\n".join(s.to_csv().rstrip("\n") for s in results))
-    else:
-        print("\n\n".join(s.table() for s in results))
+    if args.format == "table":          # the name this command used before --format text
+        args.format = "text"
+    print_results(args, results)
     if args.plot:
         import sys
         print(f"wrote {args.plot}", file=sys.stderr)
@@ -412,7 +439,24 @@ def register_sweep(sub):
     _sample_args(p)
     p.add_argument("--only", action="append", default=[], metavar="RESULT_ID",
                    help="evaluate only this result (repeatable)")
-    p.add_argument("--format", default="table", choices=["table", "csv", "json"])
-    p.add_argument("--json", action="store_true", help="same as --format json")
+    add_format_options(p, ("text", "table", "csv", "json", "markdown", "latex"))
     p.add_argument("--plot", metavar="OUT.png", help="write log-log curves (one varied symbol) or heatmaps (two)")
     p.set_defaults(func=cmd_sweep)
+
+
+# ---- import (vcbound.importers) ------------------------------------------------------------------
+def cmd_import(args) -> int:
+    from .importers import import_file
+    return print_results(args, [import_file(args.file)])
+
+
+@_register
+def register_import(sub):
+    p = sub.add_parser("import", help="architecture text from an ONNX, Keras JSON or .keras model file",
+                       description="Read a model file (ONNX needs the onnx extra; Keras to_json() files and "
+                                   ".keras archives are read as JSON) and print its architecture text, "
+                                   "which you can edit and pass as ARCH. A model file can also be given "
+                                   "directly as ARCH to any command.")
+    p.add_argument("file", metavar="FILE", help="model.onnx, model.json (Keras to_json) or model.keras")
+    add_format_options(p)
+    p.set_defaults(func=cmd_import)

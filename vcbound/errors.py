@@ -26,6 +26,7 @@ __all__ = [
     "TheoremBaseError",
     "TheoremProblem",
     "EvaluationError",
+    "ModelImportError",
     "did_you_mean",
 ]
 
@@ -42,6 +43,10 @@ class UsageError(VcboundError):
 
 class EvaluationError(VcboundError):
     """A numeric evaluation cannot be done (unbound symbol, overflow, no published constant)."""
+
+
+class ModelImportError(VcboundError):
+    """A model file or object cannot be turned into architecture text (unsupported layer, bad file)."""
 
 
 @dataclass(frozen=True)

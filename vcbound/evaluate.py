@@ -34,7 +34,7 @@ import sys
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
-from .presentation import Presentable
+from .presentation import Presentable, brief_repr
 
 NO_CONSTANT = "no published constant"
 SAMPLE_NAMES = ("eps", "delta", "m")            # the resolver's free symbols (positive, not integer)
@@ -57,6 +57,8 @@ def _sp():
 class Condition:
     """One condition of a result, in the user's symbols (``expr rel 0`` with ``expr = lhs - rhs``)."""
 
+    __repr__ = brief_repr("text", "rel")
+
     text: str                 # in vcbound's quantities (W, U, L, ...), as the resolver shows it
     rel: str
     expr: object = None       # None when it cannot be checked at a point
@@ -66,6 +68,8 @@ class Condition:
 @dataclass
 class Route:
     """A candidate of a ``Resolution`` with what numeric evaluation needs."""
+
+    __repr__ = brief_repr("direction", "candidate.result.id", "numeric", "reason")
 
     candidate: object
     direction: str
@@ -333,10 +337,10 @@ def _check_size(name, value, what):
         raise EvaluationError(f"{what} {name}: a size must be a positive integer, got {value}")
 
 
-def require_all(quantities, bindings: dict, extra: dict | None = None, needs=()) -> None:
-    """Raise ``EvaluationError`` naming every symbol left unbound (architecture symbols, and the
-    sample parameters ``needs`` such as eps and delta)."""
-    missing = [n for n in quantities.symbols() if n not in bindings]
+def require_all(quantities, bindings: dict, extra: dict | None = None, needs=(), symbols=None) -> None:
+    """Raise ``EvaluationError`` naming every symbol left unbound (architecture symbols, only
+    those in ``symbols`` when given, and the sample parameters ``needs`` such as eps and delta)."""
+    missing = [n for n in quantities.symbols() if n not in bindings and (symbols is None or n in symbols)]
     extra = extra or {}
     lacking = [n for n in needs if extra.get(n) is None]
     if missing or lacking:
@@ -382,6 +386,8 @@ def _work(value):
 @dataclass
 class Number:
     """A value computed in arbitrary precision, with its float and its decimal exponent."""
+
+    __repr__ = brief_repr("float", "overflow")
 
     exact: object               # sympy Float (PRECISION digits) or None
     float: float | None         # None when undefined; inf when beyond the float range
@@ -438,6 +444,8 @@ def format_number(num: Number, digits: int = 6) -> str:
 @dataclass
 class Row:
     """One route evaluated at a point."""
+
+    __repr__ = brief_repr("route", "value")
 
     route: Route
     value: Number | None = None
@@ -539,7 +547,7 @@ def _eval_route(route: Route, bindings: dict, extra: dict, memo: dict) -> Row:
     return row
 
 
-@dataclass
+@dataclass(repr=False)     # the one-line repr comes from Presentable
 class Evaluation(Presentable):
     """The bounds of one measure of one architecture at one point.
 

@@ -11,6 +11,8 @@ if-chains), so every semantic error points at its own span with a "did you mean"
 """
 from __future__ import annotations
 
+from .presentation import brief_repr
+
 import gc
 import re
 from dataclasses import dataclass, field
@@ -75,6 +77,8 @@ class SourceSpan:
 class Layer:
     """One layer as written: kind, sizes (sympy), activation, options, and where it stands."""
 
+    __repr__ = brief_repr("kind.name", "size", "multiplicity")
+
     id: int
     kind: LayerKind
     span: SourceSpan
@@ -114,6 +118,8 @@ Item = Union[Layer, Repeat]
 @dataclass
 class Architecture:
     """A parsed architecture: text, nested structure and graph."""
+
+    __repr__ = brief_repr("text", "filename", width=100)
 
     text: str
     filename: str

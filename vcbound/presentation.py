@@ -55,8 +55,57 @@ def _optional(obj, fmt: str):
     return None if fn is None else fn(obj)
 
 
+def short(value, width: int = 60) -> str:
+    """``value`` as a short one-line text: strings quoted and cut, containers as their size, objects
+    with a one-line repr by it, other dataclasses by their class name, anything else by ``str``."""
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        return f"<{len(value)} {'item' if len(value) == 1 else 'items'}>"
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        return repr(text if len(text) <= width else text[:width - 1] + "…")
+    if getattr(type(value).__repr__, "_brief", False):
+        text = repr(value)
+    elif hasattr(type(value), "__dataclass_fields__"):
+        return f"<{type(value).__name__}>"
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def brief_repr(*fields: str, width: int = 60):
+    """A one-line ``__repr__`` showing only ``fields`` (each cut short), for use in a class body.
+    A field may be a dotted path (``"result.id"``); a method is called (``"expr"``).
+
+    A result can hold a derivation tree and the whole theorem base; the default dataclass repr
+    printed all of it (half a million characters for one ``Resolution``)."""
+
+    def value(obj, path):
+        for name in path.split("."):     # "result.id": an attribute of an attribute
+            obj = getattr(obj, name, None)
+        return obj() if callable(obj) else obj
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{f.replace('.', '_')}={short(value(self, f), width)}" for f in fields)
+        return f"{type(self).__name__}({parts})"
+
+    __repr__._brief = True
+    return __repr__
+
+
 class Presentable:
-    """Mixin for result classes: ``str()``, ``to_json()`` and the Jupyter reprs through the registry."""
+    """Mixin for result classes: ``str()``, ``to_json()`` and the Jupyter reprs through the registry.
+
+    A dataclass that inherits it must say ``@dataclass(repr=False)`` so that the one-line
+    ``__repr__`` (the registered ``"repr"`` renderer) is not replaced by the generated one."""
+
+    def __repr__(self) -> str:
+        fn = formatter(self, "repr")
+        return f"<{type(self).__name__}>" if fn is None else fn(self)
+
+    __repr__._brief = True
+
+    def _repr_html_(self):
+        return _optional(self, "html")
 
     def __str__(self) -> str:
         fn = formatter(self, "text")

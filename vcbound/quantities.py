@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
 from .graph import CONVENTIONS, Architecture, Layer, Repeat
+from .presentation import Presentable
 
 # the activations inside gated cells: gates are logistic sigmoids, candidate and output use tanh
 GATE_ACTIVATIONS = (Activation(ACTIVATIONS["sigmoid"]), Activation(ACTIVATIONS["tanh"]))
@@ -39,8 +40,8 @@ class LayerRow:
     column: int
 
 
-@dataclass
-class Quantities:
+@dataclass(repr=False)     # the one-line repr comes from Presentable
+class Quantities(Presentable):
     """Exact symbolic counts and facts of one architecture under one convention."""
 
     arch: Architecture

@@ -503,7 +503,7 @@ def _cmd_compare(s: Session, arg: str, start: int):
     func = _compare_function()
     if func is None:
         raise UsageError("compare is not available in this version of vcbound")
-    a, b = _two_archs(s, arg, start)
+    (a, b), labels = _two_archs(s, arg, start, labelled=True)
     import inspect
     kwargs = {}
     try:
@@ -518,7 +518,11 @@ def _cmd_compare(s: Session, arg: str, start: int):
         kwargs["base"] = s.base
     if "convention" in params:
         kwargs["convention"] = s.convention
-    s.echo(str(func(a, b, **kwargs)))
+    result = func(a, b, **kwargs)
+    for side, label in zip(("a_text", "b_text"), labels):   # a `let` name is shown as the name
+        if label is not None and hasattr(result, side):
+            setattr(result, side, f"{label} = {' '.join(getattr(result, side).split())}")
+    s.echo(str(result))
 
 
 def _compare_function():
@@ -532,8 +536,21 @@ def _compare_function():
     return getattr(module, "compare", None)
 
 
-def _two_archs(s: Session, arg: str, start: int):
-    """``A B``: two names, two architectures, or a mix; `` vs `` may separate them."""
+def _two_archs(s: Session, arg: str, start: int, labelled: bool = False):
+    """``A B``: two names, two architectures, or a mix; `` vs `` may separate them. With
+    ``labelled``, also the ``let`` name of each side (None for a side written out)."""
+    pair = _find_two_archs(s, arg, start)
+    if not labelled:
+        return pair
+    if re.search(r"\s+vs\s+", arg):
+        parts = re.split(r"\s+vs\s+", arg.strip(), maxsplit=1)
+    else:
+        parts = [next((name for name, a in s.lets.items() if a is side), None) for side in pair]
+        return pair, parts
+    return pair, [p.strip() if p.strip() in s.lets else None for p in parts]
+
+
+def _find_two_archs(s: Session, arg: str, start: int):
     from .graph import parse
     m = re.search(r"\s+vs\s+", arg)
     if m:
@@ -592,9 +609,31 @@ def _cmd_assume(s: Session, arg: str, start: int):
     s.echo("assumptions: " + "; ".join(a.text for a in s.assumptions))
 
 
-@command("eval", "eval EXPR [at n=64,T=100]", "evaluate an expression; a name from 'let' stands for its "
-         "parameter count", args="expr")
+@command("eval", "eval NAME|ARCH at n=64, d=32 [MEASURE]", "numbers from the bounds with published "
+         "constants at a point (as 'vcbound eval')", args="arch_measure")
 def _cmd_eval(s: Session, arg: str, start: int):
+    from .evaluate import evaluate
+    m = None
+    for m in re.finditer(r"\s+at\s+(?=[A-Za-z_]\w*\s*=)", arg):
+        pass
+    if m is None:
+        raise UsageError("usage: eval NAME|ARCH at n=64, d=32 [MEASURE]   (for arithmetic: calc EXPR at ...)")
+    point = arg[m.end():].strip()
+    measure_match = re.search(r"\s+([a-z_]+)\s*\Z", point)
+    measure = "vc"
+    if measure_match and measure_match.group(1) in _measures():
+        measure, point = measure_match.group(1), point[: measure_match.start()]
+    arch = s.arch(arg[: m.start()], start)
+    try:
+        evs = [evaluate(r, point, base=s.base) for r in s.resolutions(arch, measure)]
+    except SourceError as exc:
+        raise s._anchor(exc, start + m.end()) from None
+    s.echo("\n\n".join(str(e) for e in evs))
+
+
+@command("calc", "calc EXPR [at n=64,T=100]", "arithmetic; a name from 'let' stands for its parameter count",
+         args="expr")
+def _cmd_calc(s: Session, arg: str, start: int):
     import sympy as sp
     from .api import count
     from .expressions import parse_bindings, parse_expression
@@ -603,7 +642,7 @@ def _cmd_eval(s: Session, arg: str, start: int):
         pass
     expr_text, bind_text, bind_start = (arg[: m.start()], arg[m.end():], start + m.end()) if m else (arg, "", 0)
     if not expr_text.strip():
-        raise UsageError("usage: eval EXPR [at n=64, T=100]")
+        raise UsageError("usage: calc EXPR [at n=64, T=100]")
     lead = len(expr_text) - len(expr_text.lstrip())
     try:
         expr = parse_expression(expr_text.strip(), FILENAME)
@@ -626,7 +665,7 @@ def _cmd_eval(s: Session, arg: str, start: int):
     value = value.xreplace(subs) if subs else value
     if value.free_symbols:
         names = ", ".join(sorted(x.name for x in value.free_symbols))
-        raise EvaluationError(f"eval: unbound symbol{'s' if len(value.free_symbols) > 1 else ''} {names} "
+        raise EvaluationError(f"calc: unbound symbol{'s' if len(value.free_symbols) > 1 else ''} {names} "
                               f"(bind with 'at {names.split(', ')[0]}=...')")
     if unused:
         s.echo(f"note: not used: {', '.join(unused)}")
@@ -641,7 +680,7 @@ def _number(sp, value) -> str:
         return f"{value} = {float(value):.10g}"
     num = sp.N(value, 15)
     if num.is_real is False or not num.is_finite:
-        raise EvaluationError(f"eval: the value is not a finite real number ({num})")
+        raise EvaluationError(f"calc: the value is not a finite real number ({num})")
     return f"{float(num):.10g}"
 
 
@@ -669,6 +708,24 @@ def _cmd_theorems(s: Session, arg: str, start: int):
         return
     item = s.base.by_id(ident)
     s.echo(tr.result_text(item) if isinstance(item, Result) else tr.lemma_text(item))
+
+
+@command("clear", "clear [NAME ...]", "forget every name and assumption, or only the names given",
+         args="expr")
+def _cmd_clear(s: Session, arg: str, start: int):
+    names = arg.split()
+    if not names:
+        s.lets.clear()
+        s.assumptions.clear()
+        s.echo("names and assumptions cleared")
+        return
+    unknown = [n for n in names if n not in s.lets]
+    if unknown:
+        raise UsageError(f"clear: '{unknown[0]}' is not defined "
+                         + (did_you_mean(unknown[0], sorted(s.lets), "name") if s.lets else "(no names are defined)"))
+    for n in names:
+        del s.lets[n]
+    s.echo(f"cleared {', '.join(names)}")
 
 
 @command("help", "help [COMMAND]", "this list, or one command", args="command", aliases=("?",))

@@ -23,7 +23,7 @@ import sympy as sp
 
 from . import asymptotics as asy
 from .classes import topology_in
-from .presentation import Presentable
+from .presentation import Presentable, brief_repr
 
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
 MEASURE_NAMES = {
@@ -40,6 +40,8 @@ LEVELS = ("definition", "primary", "conference", "book", "submission", "arxiv", 
 @dataclass
 class View:
     """The network as one route sees it: quantities (user symbols) and facts."""
+
+    __repr__ = brief_repr("name", "topology", "family")
 
     name: str
     quantities: dict
@@ -58,6 +60,8 @@ class View:
 @dataclass
 class Step:
     """One node of a derivation: a result, a lemma or a definition, with what was substituted."""
+
+    __repr__ = brief_repr("kind", "id", "citation", "locator")
 
     kind: str                 # "result", "lemma", "definition", "bridge"
     id: str
@@ -171,6 +175,8 @@ def _lemma_step(lemma, text, fallback_id, locator, unsound=False) -> Step:
 class Candidate:
     """One applicable route to a bound on a measure."""
 
+    __repr__ = brief_repr("direction", "result.id", "canonical", "scope", "status")
+
     direction: str
     result: object
     view: View
@@ -235,6 +241,8 @@ def _collect_levels(s: Step, out: list):
 @dataclass
 class Miss:
     """A result that did not apply, and why (the nearest misses are shown when nothing applies)."""
+
+    __repr__ = brief_repr("result.id", "reasons")
 
     result: object
     reasons: list
@@ -630,6 +638,8 @@ def _pretty(expr) -> str:
 class Bound:
     """The best bound in one direction: one candidate, or the min/max of incomparable ones."""
 
+    __repr__ = brief_repr("direction", "form", "citations")
+
     direction: str
     form: object
     candidates: list
@@ -679,6 +689,8 @@ class Bound:
 class Conflict:
     """A lower bound that exceeds an upper bound on the same family: reported, never hidden."""
 
+    __repr__ = brief_repr("lower.result.id", "upper.result.id")
+
     lower: Candidate
     upper: Candidate
 
@@ -687,7 +699,7 @@ class Conflict:
                 f"than upper bound {self.upper.result.id} ({_pretty(self.upper.bound_expr)})")
 
 
-@dataclass
+@dataclass(repr=False)     # the one-line repr comes from Presentable
 class Resolution(Presentable):
     """Everything vcbound knows about one measure of one network. ``str()`` is the text report."""
 
@@ -814,8 +826,10 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
         notes.append(f"The network has {q.output_dim} outputs; VC dimension is defined for one binary output. "
                      "Upper bounds hold for each output unit's class (it has at most W parameters).")
     if q.output_is_sequence:
-        notes.append("The network outputs a sequence; bounds speak of the classifier at one output "
-                     "(add '-> last' to make that explicit).")
+        notes.append("The network outputs a sequence (no 'last'): VC dimension is defined for one binary output, "
+                     "so these bounds are for the classifier that reads the output at one time step, the same "
+                     "network as with '-> last' before the per-step layers (e.g. 'lstm(n)^L -> last -> dense(1)'), "
+                     "whose counts are the same; write 'last' to make that explicit.")
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)
     if upper:

@@ -1,7 +1,9 @@
-"""Reading user input: an architecture given inline or as a path to a ``.arch`` file.
+"""Reading user input: an architecture given inline, as a path to a ``.arch`` file, or as a model file.
 
 In: a command-line/API argument. Out: ``(text, filename)`` with CRLF normalised, or a clear
 ``SourceError`` for unreadable files and invalid UTF-8 (with the line:column of the bad byte).
+A model file (``.onnx``, Keras ``.json``/``.keras``) goes through ``vcbound.importers`` first, so it
+is usable wherever architecture text is.
 """
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ MAX_FILE_BYTES = 4_000_000
 def read_source(arg: str) -> tuple[str, str]:
     """``arg`` is architecture text, or a path to a file holding it (``*.arch`` or any existing file)."""
     looks_like_path = ("(" not in arg and "->" not in arg) or arg.endswith(".arch")
+    if looks_like_path and len(arg) < 4096:
+        from .importers import import_file, is_model_file
+        if is_model_file(arg):
+            return import_file(arg).text, arg
     if looks_like_path and len(arg) < 4096 and os.path.isfile(arg):
         return read_file(arg), arg
     if arg.endswith(".arch") and "\n" not in arg and "(" not in arg:

@@ -14,13 +14,13 @@ are those of ``vcbound.evaluate``. Text, CSV, JSON and plots of a sweep are in `
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import EvaluationError, UsageError
 from .evaluate import (BRIDGE, FLOAT_MAX_LOG10, FLOAT_MIN_LOG10, NEEDS, Condition, Route, _axis_text,
                        _check_size, _number, _placeholder, _sample_symbols, _sp, normalise_bindings,
                        require_all, routes)
-from .presentation import Presentable, present
+from .presentation import Presentable, brief_repr, present
 from .progress import Progress
 
 
@@ -61,6 +61,8 @@ def _value_expr(expr):
 @dataclass
 class Column:
     """One column of a sweep: the parameter count or one explicit bound over the grid."""
+
+    __repr__ = brief_repr("key", "kind")
 
     key: str
     kind: str                       # "params" or "bound"
@@ -156,7 +158,11 @@ class Plan:
             self._may_underflow[i] = _may_underflow(r.expr)
             value = _fold(_value_expr(r.expr).xreplace(fixed_map))
             conds = [(c, _fold(_relation(c).xreplace(fixed_map))) for c in r.conditions if c.expr is not None]
-            self._check_free([value] + [e for _, e in conds], r)
+            unbound = self._unbound([value] + [e for _, e in conds])
+            if unbound:
+                hint = ", ".join(f"--{n}" if n in ("eps", "delta", "m") else f"--at {n}=..." for n in unbound)
+                self.skipped.append(replace(r, numeric=False, reason=f"needs {', '.join(unbound)} (give {hint})"))
+                continue
             if r.inner_measure:
                 ph = _placeholder(r.inner_measure)
                 fn = self._lambdify(self.arg_symbols + [ph], [value] + [e for _, e in conds])
@@ -169,19 +175,22 @@ class Plan:
                 cslots.append((len(plain_exprs), c))
                 plain_exprs.append(e)
             self._slots[i] = (vslot, cslots)
-        self._check_free(plain_exprs[:1], None)
+        unbound = self._unbound(plain_exprs[:1])
+        if unbound:
+            raise EvaluationError(f"cannot sweep: the parameter count needs {', '.join(unbound)} "
+                                  "(vary it with --vary or fix it with --at)")
+        computed = set(self._slots) | set(self._bridge_fns)
+        self.visible = [i for i in self.visible if i in computed]
         self._fn_plain = self._lambdify(self.arg_symbols, plain_exprs)
         self._log_fns = {}
         if progress is not None:
             progress.step()
 
-    def _check_free(self, exprs, route):
+    def _unbound(self, exprs) -> list[str]:
+        """Names of the symbols in ``exprs`` that are neither varied nor fixed."""
         allowed = set(self.arg_symbols) | {_placeholder(m) for m in BRIDGE}
         free = set().union(*(e.free_symbols for e in exprs)) - allowed
-        if free:
-            names = sorted({s.name for s in free})
-            raise EvaluationError(f"cannot sweep: unbound symbol{'s' if len(names) > 1 else ''} {', '.join(names)} "
-                                  "(vary it with --vary or fix it with --at; eps/delta with --eps/--delta, m with --m)")
+        return sorted({s.name for s in free})
 
     @staticmethod
     def _lambdify(args, exprs):
@@ -371,7 +380,7 @@ def _integer(value, part) -> int:
 # --------------------------------------------------------------------------------------------
 # sweep
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False)     # the one-line repr comes from Presentable
 class Sweep(Presentable):
     """Parameter count and every explicit bound over a grid of symbol values.
 
@@ -522,7 +531,12 @@ def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str =
         extra = {"eps": None if eps is None else _number(eps, "--eps"),
                  "delta": None if delta is None else _number(delta, "--delta"),
                  "m": None if m is None else _number(m, "--m")}
-        require_all(q, {**fixed, **{n: None for n in values}}, extra, NEEDS.get(res.measure, ()))
+        # only the parameter count must be computable everywhere; a bound column that needs a symbol
+        # neither varied nor fixed is left out and says which (a sweep over L and n of an LSTM need
+        # not fix T when no printed column depends on it)
+        params_symbols = {x.name for x in getattr(q.params, "free_symbols", ())}
+        require_all(q, {**fixed, **{n: None for n in values}}, extra, NEEDS.get(res.measure, ()),
+                    symbols=params_symbols)
         varied = list(values)
         if not varied:
             raise UsageError("sweep needs at least one --vary NAME=a..b or NAME=v1,v2,...")

@@ -26,6 +26,8 @@ Loaded files are cached in-process, keyed by ``(path, mtime_ns, size)``.
 """
 from __future__ import annotations
 
+from .presentation import brief_repr
+
 import os
 import re
 import tomllib
@@ -94,6 +96,8 @@ _RESERVED_LETTERS = frozenset(("e", "pi", "log", "ln", "log2", "sqrt", "exp", "m
 class Source:
     """The ``[source]`` table of one file: one publication (or ``definition``: no publication)."""
 
+    __repr__ = brief_repr("key", "version", "verification")
+
     key: str
     bibtex: str
     version: str
@@ -117,6 +121,8 @@ class Result:
     ``bound`` is ``bound_text`` parsed into sympy in the paper's letters (positive symbols);
     ``canonical_bound`` is the same with every letter renamed to its vcbound quantity.
     """
+
+    __repr__ = brief_repr("id", "measure", "direction", "scope", "bound_text")
 
     id: str
     source: Source
@@ -223,6 +229,8 @@ class Result:
 class Lemma:
     """One ``[[lemma]]``: a derivation step (``transform``) the resolver may take, with its citation."""
 
+    __repr__ = brief_repr("id", "transform", "verification")
+
     id: str
     source: Source
     locator: str
@@ -268,6 +276,8 @@ class TheoremBase:
     raise ``TheoremBaseError``). Treat a base as read-only: ``load_theorems`` may return the same
     object again while no file changed.
     """
+
+    __repr__ = brief_repr("sources", "results", "all_lemmas")
 
     sources: dict
     results: list

@@ -7,9 +7,9 @@ first citation. Definitions have no entry, and nothing else is added.
 from __future__ import annotations
 
 
-def resolutions_bibtex(resolutions, explain: bool = False, standalone: bool = False) -> str:
-    """The entries cited by ``resolutions_latex(resolutions, explain)`` (``standalone`` changes
-    nothing: a standalone document cites the same keys)."""
+def resolutions_bibtex(resolutions, explain: bool = False, standalone: bool = False, misses: bool = False) -> str:
+    """The entries cited by ``resolutions_latex(resolutions, explain, misses=misses)``
+    (``standalone`` changes nothing: a standalone document cites the same keys)."""
     from .latex import _render
-    _text, citer = _render(resolutions, explain)
+    _text, citer = _render(resolutions, explain, misses)
     return citer.bibtex()

@@ -9,6 +9,7 @@ import math
 
 from ..evaluate import NO_CONSTANT, Evaluation, Number, Row, _axis_text, _measure_words, _to_number, format_number
 from .pretty import ascii_expr, unicode_expr
+from .words import convention_words
 
 
 def _bindings_text(binds: dict, extra: dict | None = None) -> str:
@@ -29,7 +30,7 @@ def evaluation_text(ev: Evaluation) -> str:
     sym = {"upper": "≤", "lower": "≥"}
     lines = [f"{MEASURE_NAMES[res.measure]} of  {res.arch.text.strip()}",
              f"  at {_bindings_text(ev.bindings, ev.extra) or '(no symbols)'}",
-             f"  W = {format_number(_to_number(ev.params))} parameters ({q.convention} convention)", ""]
+             f"  W = {format_number(_to_number(ev.params))} parameters ({convention_words(q)})", ""]
     for title, rows, best in (("upper bounds", ev.uppers, ev.best_upper), ("lower bounds", ev.lowers, ev.best_lower)):
         if not rows:
             lines.append(f"{title}: none applies")
@@ -133,3 +134,11 @@ def evaluation_json(ev: Evaluation) -> dict:
         "best_lower": None if best_l is None else {"result": best_l.id, "citations": best_l.citations,
                                                    **_number_json(best_l.value)},
     }
+
+
+def evaluation_repr(ev) -> str:
+    text = " ".join(ev.resolution.arch.text.split())
+    text = text if len(text) <= 50 else text[:49] + "…"
+    at = ", ".join(f"{k}={v}" for k, v in ev.bindings.items())
+    return (f"<Evaluation {ev.resolution.measure} of {text!r} at {at}: "
+            f"{len(ev.uppers)} upper, {len(ev.lowers)} lower>")

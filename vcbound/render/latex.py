@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from .refs import Citer, arch_line, bound_flags, locator_for, sources_for
-from .words import scope_sentence
+from .words import convention_words, scope_sentence
 
 OPERATOR = {"upper": r"\mathcal{O}", "lower": r"\Omega", "tight": r"\Theta"}
 DIRECTION_WORD = {"upper": "Upper bound", "lower": "Lower bound"}
@@ -85,10 +85,60 @@ def latex_escape(text) -> str:
 _INLINE_MATH = re.compile(r"(?:\*\*|\^)\((-?\d+(?:/\d+)?)\)|(?:\*\*|\^)(\d+)|(?<=[\w)])\*(?=[\w(])")
 
 
+_TO_ASCII = str.maketrans({"·": "*", **{u: f"^{a}" for u, a in _SUPERSCRIPT.items() if a.isdigit()}})
+_TERM = r"(?:[A-Za-z_]\w*|\d+(?:\.\d+)?)(?:\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))?|\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"
+_EXPRESSION = re.compile(rf"(?<!\w)[OΩΘ]\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"
+                         rf"|(?:\b[A-Za-z]\w*\s*=\s*)?(?:{_TERM})(?:\s*(?:\*\*|[-+*/^])\s*(?:{_TERM}))+")
+_ORDER = re.compile(r"\A([OΩΘ])\((.*)\)\Z", re.S)
+_ORDER_TEX = {"O": r"\mathcal{O}", "Ω": r"\Omega", "Θ": r"\Theta"}
+
+
+def _expression_math(span: str) -> str | None:
+    """``8*L*n^2 + n``, ``W = 8*L*n^2`` or ``O(T^2*W^4)`` as ``$...$`` (parsed by vcbound's own
+    expression grammar, never evaluated), or None if the span is not an expression."""
+    from ..errors import VcboundError
+    from ..expressions import parse_expression
+    lhs, body = "", span.strip()
+    m = re.match(r"([A-Za-z]\w*)\s*=\s*(.*)\Z", body, re.S)
+    if m:
+        lhs, body = m.group(1), m.group(2)
+    order = _ORDER.match(body)
+    inner = order.group(2) if order else body
+    try:
+        expr = parse_expression(inner)
+    except (VcboundError, RecursionError):
+        return None
+    tex = _latex(expr)
+    if order:
+        tex = _ORDER_TEX[order.group(1)] + r"\left(" + tex + r"\right)"
+    if lhs:    # a word such as "depth" is a name, not a product of letters
+        name = r"\mathrm{" + lhs + "}" if len(lhs) > 1 and lhs.isalpha() else _latex(parse_expression(lhs))
+        tex = name + " = " + tex
+    return f"${tex}$"
+
+
 def prose(text) -> str:
-    """Escaped text in which the resolver's inline expressions (``8*L*n**2``, ``T^2*d``) read as
-    math: a power becomes a superscript and ``*`` a centred dot."""
-    text = str(text)
+    """Escaped text in which the resolver's inline expressions (``8*L*n**2``, ``T^2*d``,
+    ``O(L^4*T^2)``, also in the Unicode of the text renderer) are set in math mode; a fragment
+    that does not parse as an expression keeps superscripts and centred dots in text."""
+    text = str(text).translate(_TO_ASCII)
+    out, pos = [], 0
+    for m in _EXPRESSION.finditer(text):
+        span = m.group(0)
+        if not _ORDER.match(span) and not re.search(r"\*|\^", span):
+            continue                       # "and/or", "a-b": words, not a product or a power
+        math = _expression_math(span)
+        if math is None:
+            continue
+        out.append(_text_prose(text[pos:m.start()]))
+        out.append(math)
+        pos = m.end()
+    out.append(_text_prose(text[pos:]))
+    return "".join(out)
+
+
+def _text_prose(text: str) -> str:
+    """Escaped text; a stray power or product still reads as one (superscript, centred dot)."""
     out, pos = [], 0
     for m in _INLINE_MATH.finditer(text):
         out.append(latex_escape(text[pos:m.start()]))
@@ -158,26 +208,29 @@ def _measure_name(res) -> str:
 
 def _regime(res) -> str:
     regime = res.regime
-    if not regime:
-        return r"all sizes $\to\infty$ jointly"
+    how = ("polynomially related, so $\\log W$, $\\log U$ and the log of every size are of one order"
+           if regime.polynomial else "sizes not polynomially related (logs of distinct sizes kept apart)")
+    if not (regime.dominates or regime.substitutions):
+        return r"all sizes $\to\infty$ jointly, " + how
     import sympy as sp
     parts = [f"${_latex(sp.Symbol(b))} \\gg {_latex(sp.Symbol(s))}$" for b, s in regime.dominates]
     parts += [f"${_latex(sp.Symbol(n))} = {_latex(v)}$" for n, v in regime.substitutions]
-    return ", ".join(parts)
+    return ", ".join(parts) + "; " + how
 
 
 # --------------------------------------------------------------------------------------------
 # bound (snippet)
 # --------------------------------------------------------------------------------------------
-def resolution_latex(res, citer: Citer | None = None, explain: bool = False) -> str:
+def resolution_latex(res, citer: Citer | None = None, explain: bool = False, misses: bool = False) -> str:
     """The LaTeX body for one resolution: the bounds, their scope and citations; with
-    ``explain`` also the derivation of every route (winners and losers)."""
+    ``explain`` also the derivation of every route (winners and losers), and with ``misses`` the
+    results that did not apply (a paper cites what was used; ``--all`` adds the rest)."""
     citer = citer or Citer(sources_for([res]))
     q = res.quantities
     lines = [f"% vcbound: {_measure_name(res)} of " + arch_line(res.arch)]
     lines.append(r"\paragraph{" + latex_escape(_upper_first(_measure_name(res))) + " of the architecture}")
     lines.append(r"\begin{quote}\raggedright " + _texttt(arch_line(res.arch)) + r"\end{quote}")
-    size = f"$W = {_latex(q.params)}$ parameters ({latex_escape(q.convention)} convention)"
+    size = f"$W = {_latex(q.params)}$ parameters ({latex_escape(convention_words(q))})"
     if q.seq_len is not None:
         size += f" and input sequences of length $T = {_latex(q.seq_len)}$" if str(q.seq_len) != "T" \
             else " and input sequences of length $T$"
@@ -206,7 +259,7 @@ def resolution_latex(res, citer: Citer | None = None, explain: bool = False) -> 
         lines.append(r"\emph{Note.} " + prose(note))
     if explain:
         lines.append("")
-        lines.append(derivation_latex(res, citer))
+        lines.append(derivation_latex(res, citer, misses=misses))
     return "\n".join(lines)
 
 
@@ -246,9 +299,10 @@ def _miss_item(m, citer: Citer) -> str:
 _MAX_DEPTH = 4          # LaTeX allows four nested lists; deeper steps are flattened into the last
 
 
-def derivation_latex(res, citer: Citer) -> str:
+def derivation_latex(res, citer: Citer, misses: bool = False) -> str:
     """Every route as an enumerated list of steps; every step cites its source and locator or
-    says "by definition". Winners come first in each direction."""
+    says "by definition". Winners come first in each direction. The results that did not apply are
+    listed (and cited) only with ``misses``; otherwise one sentence counts them."""
     out = [r"\paragraph{Derivation.}"]
     any_routes = False
     for direction, cands, best in (("upper", res.uppers, res.upper), ("lower", res.lowers, res.lower)):
@@ -269,7 +323,11 @@ def derivation_latex(res, citer: Citer) -> str:
         out.append(r"\end{enumerate}")
     if not any_routes:
         out.append("No route applies.")
-    if res.misses:
+    if res.misses and not misses:
+        n = len(res.misses)
+        out.append(f"{n} other result{'s' if n != 1 else ''} in the theorem base did not apply to this "
+                   f"network (\\texttt{{-{{}}-all}} lists {'them' if n != 1 else 'it'}, with the reasons).")
+    elif res.misses:
         title = "Results that did not apply" if not res.no_result else "All results that did not apply"
         out.append(f"{title}:")
         out.append(r"\begin{itemize}")
@@ -397,13 +455,14 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-def resolutions_latex(resolutions, explain: bool = False, standalone: bool = False) -> str:
+def resolutions_latex(resolutions, explain: bool = False, standalone: bool = False, misses: bool = False) -> str:
     """LaTeX for ``vcbound bound|explain --format latex`` (one section per measure).
 
     A snippet by default (needs ``amsmath`` and ``natbib``; the entries come from
-    ``--format bibtex``); with ``standalone`` a complete document that carries its bibliography.
+    ``--format bibtex``); with ``standalone`` a complete document that carries its bibliography:
+    exactly the entries it cites. ``misses`` (``--all``) adds the results that did not apply.
     """
-    text, citer = _render(resolutions, explain)
+    text, citer = _render(resolutions, explain, misses)
     if not standalone:
         head = ("% generated by vcbound; needs \\usepackage{amsmath,amssymb,natbib,url}\n"
                 + ("% BibTeX entries for the keys cited here: the same command with --format bibtex\n"
@@ -421,15 +480,15 @@ def resolutions_latex(resolutions, explain: bool = False, standalone: bool = Fal
     return "\n".join(parts) + "\n"
 
 
-def _render(resolutions, explain: bool) -> tuple[str, Citer]:
+def _render(resolutions, explain: bool, misses: bool = False) -> tuple[str, Citer]:
     citer = Citer(sources_for(resolutions))
-    body = "\n\n".join(resolution_latex(r, citer, explain=explain) for r in resolutions)
+    body = "\n\n".join(resolution_latex(r, citer, explain=explain, misses=misses) for r in resolutions)
     return body, citer
 
 
-def cited_keys(resolutions, explain: bool = False) -> list[str]:
+def cited_keys(resolutions, explain: bool = False, misses: bool = False) -> list[str]:
     """The BibTeX keys the LaTeX output cites, in order of first citation."""
-    return _render(resolutions, explain)[1].keys
+    return _render(resolutions, explain, misses)[1].keys
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,3 +527,22 @@ def _katex_plain(text) -> str:
         else:
             out.append(" ")
     return "".join(out)
+
+
+def comparison_latex_math(cmp) -> str:
+    """``Comparison._repr_latex_``: both bounds per direction and the ratio, in one ``aligned``
+    block that KaTeX and MathJax render (citations as ``\\text{[key]}``)."""
+    rows = []
+    for side in (cmp.upper, cmp.lower):
+        for who, bound in (("A", side.a), ("B", side.b)):
+            label = r"\text{" + _katex_plain(f"{side.direction}, {who}:") + r"}\quad & "
+            if bound is None:
+                rows.append(label + r"\text{none}")
+                continue
+            keys = ", ".join(bound.citations) or "by definition"
+            rows.append(label + bound_math(bound.direction, bound.expr, multiline=False)
+                        + r" && \text{[" + _katex_plain(keys) + "]}")
+        verdict = _katex_plain(f"{side.direction}: " + (side.larger or "no comparison"))
+        ratio = "" if side.ratio is None else r",\ \frac{A}{B} = \Theta\left(" + _latex(side.ratio) + r"\right)"
+        rows.append(r"\text{" + verdict + r"} & " + ratio.lstrip(","))
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"

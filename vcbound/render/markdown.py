@@ -11,7 +11,7 @@ import re
 
 from .pretty import unicode_expr
 from .refs import arch_line, bound_flags, locator_for, sources_for
-from .words import scope_sentence
+from .words import convention_words, scope_sentence
 
 SYMBOL = {"upper": "O", "lower": "Ω", "tight": "Θ"}
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -81,10 +81,10 @@ def _resolution_body(res, keys: _Keys, explain: bool) -> str:
     from ..resolver import MEASURE_NAMES
     q = res.quantities
     out = [f"**{md_escape(MEASURE_NAMES.get(res.measure, res.measure))}** of {_code(arch_line(res.arch))}", ""]
-    size = f"W = {unicode_expr(q.params)} parameters ({q.convention} convention)"
+    size = f"W = {unicode_expr(q.params)} parameters ({convention_words(q)})"
     if q.seq_len is not None:
         size += f", T = {unicode_expr(q.seq_len)}"
-    out.append(md_escape(size + "; regime: " + res.regime.describe()))
+    out.append(md_escape(size + "; regime: " + res.regime.describe(long=True)))
     out.append("")
     if res.no_result:
         out.append("**No result:** no theorem in the base applies to this network for this measure.")
@@ -219,3 +219,34 @@ def _references(keys: _Keys) -> str:
         ref = reference_text(keys.sources[k])
         lines.append(f"- [{md_escape(k)}] {ref}".rstrip())
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison
+# --------------------------------------------------------------------------------------------
+def comparison_markdown(cmp) -> str:
+    """``vcbound compare --format markdown`` and ``Comparison._repr_markdown_``: one table row per
+    direction (both bounds, which is larger, the ratio), the reasons, and a citation list."""
+    from ..resolver import MEASURE_NAMES
+    keys = _Keys(sources_for([cmp.res_a, cmp.res_b]))
+    out = [f"**Compare {md_escape(MEASURE_NAMES.get(cmp.measure, cmp.measure))}**", "",
+           f"- A: {_code(cmp.a_text)}", f"- B: {_code(cmp.b_text)}",
+           f"- regime: {md_escape(cmp.regime.describe())}", "",
+           "| direction | A | B | larger | ratio A/B |", "|---|---|---|---|---|"]
+
+    def cell(bound) -> str:
+        if bound is None:
+            return "none"
+        cites = keys.cite(bound.citations)
+        return _expr(bound.direction, bound.expr) + (f" {cites}" if cites else "")
+
+    for side in (cmp.upper, cmp.lower):
+        ratio = "" if side.ratio is None else md_escape(f"Θ({unicode_expr(side.ratio)})")
+        out.append(f"| {side.direction} | {cell(side.a)} | {cell(side.b)} | "
+                   f"{md_escape(side.larger or 'no comparison')} | {ratio} |")
+    out.append("")
+    out += [f"- **{side.direction}:** {md_prose(side.reason)}" for side in (cmp.upper, cmp.lower)]
+    out += ["", "> **Note:** this compares the published bounds, not the networks' VC dimensions: a larger "
+                "upper bound is a weaker guarantee, not a proof of larger capacity; lower bounds are "
+                "existence statements about each family."]
+    return "\n".join(out) + _references(keys)

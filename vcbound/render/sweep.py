@@ -83,8 +83,15 @@ def sweep_notes(sw) -> list[str]:
                        "not necessarily this one")
         if c.conditions_open:
             out.append(f"{c.key}: condition(s) not checked: {'; '.join(c.conditions_open)}")
-    if sw.skipped:
-        ids = ", ".join(dict.fromkeys(r.id for r in sw.skipped))
+    needs = [r for r in sw.skipped if r.reason.startswith("needs ")]
+    by_reason: dict = {}
+    for r in needs:
+        by_reason.setdefault(r.reason, []).append(r.id)
+    for reason, ids in by_reason.items():
+        out.append(f"not evaluated, {reason}: {', '.join(dict.fromkeys(ids))}")
+    rest = [r for r in sw.skipped if not r.reason.startswith("needs ")]
+    if rest:
+        ids = ", ".join(dict.fromkeys(r.id for r in rest))
         out.append(f"not evaluated ({NO_CONSTANT} or no explicit inner bound): {ids}")
     return out
 
@@ -131,3 +138,47 @@ def _table_cell(cell: str) -> str:
     if cell.lstrip("-").isdigit():
         return cell
     return f"{v:.6g}"
+
+
+def sweep_markdown(sw) -> str:
+    """``vcbound sweep --format markdown`` and ``Sweep._repr_markdown_``: the grid as a table,
+    a legend of the columns and the notes."""
+    from .markdown import md_escape
+    header = sw.header()
+    out = ["| " + " | ".join(md_escape(h) for h in header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(md_escape(_table_cell(x)) for x in row) + " |" for row in sw.rows()]
+    legend = [f"- {md_escape(c.direction + ':' + c.key)}: {md_escape(c.route.result.source.key)}, "
+              f"{md_escape(c.route.result.locator)}" for c in sw.columns[1:]]
+    if legend:
+        out += ["", "Columns:", ""] + legend
+    notes = sweep_notes(sw)
+    if notes:
+        out += [""] + [f"> **Note:** {md_escape(n)}" for n in notes]
+    return "\n".join(out)
+
+
+def sweep_latex(sw) -> str:
+    """``vcbound sweep --format latex`` and ``Sweep._repr_latex_``: the grid as an ``array`` in
+    math mode (MathJax and KaTeX render it; a paper can put it in an equation)."""
+    from .latex import _katex_plain
+    header = sw.header()
+
+    def cell(text: str) -> str:
+        text = _table_cell(text)
+        mant, e, exp = text.partition("e")
+        if e and exp.lstrip("+-").isdigit():
+            return f"{mant} \\times 10^{{{int(exp)}}}"
+        return r"\text{" + _katex_plain(text) + "}" if text == "—" else text
+
+    rows = [" & ".join(r"\text{" + _katex_plain(h) + "}" for h in header)]
+    rows += [" & ".join(cell(x) for x in row) for row in sw.rows()]
+    return ("$$\n\\begin{array}{" + "r" * len(header) + "}\n" + rows[0] + " \\\\ \\hline\n"
+            + " \\\\\n".join(rows[1:]) + "\n\\end{array}\n$$")
+
+
+def sweep_repr(sw) -> str:
+    text = " ".join(sw.resolution.arch.text.split())
+    text = text if len(text) <= 50 else text[:49] + "…"
+    axes = ", ".join(f"{n}: {len(sw.values[n])} values" for n in sw.varied) or "one point"
+    return (f"<Sweep {sw.resolution.measure} of {text!r} over {axes}: "
+            f"{len(sw.columns) - 1} bound column(s)>")

@@ -7,7 +7,7 @@ derivation tree for ``vcbound explain``.
 from __future__ import annotations
 
 from .pretty import unicode_expr
-from .words import family_words, scope_sentence
+from .words import convention_words, family_words, scope_sentence
 
 SYMBOL = {"upper": "O", "lower": "Ω"}
 
@@ -19,8 +19,8 @@ def resolution_text(res, explain: bool = False) -> str:
     seq = ""
     if q.seq_len is not None:
         seq = ", sequence length T" if str(q.seq_len) == "T" else f", sequence length T = {unicode_expr(q.seq_len)}"
-    lines.append(f"  W = {unicode_expr(q.params)} parameters ({q.convention} convention){seq}")
-    lines.append(f"  regime: {res.regime.describe()}")
+    lines.append(f"  W = {unicode_expr(q.params)} parameters ({convention_words(q)}){seq}")
+    lines.append(f"  regime: {res.regime.describe(long=True)}")
     lines.append("")
     if res.no_result:
         lines.append("no result: no theorem in the base applies to this network for this measure.")
@@ -120,3 +120,20 @@ def _step_lines(step, indent) -> list[str]:
     for c in step.children:
         out.extend(_step_lines(c, indent + "    "))
     return out
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def resolution_repr(res) -> str:
+    """One line: ``<Resolution vc of 'input(d) -> ...': upper O(...), lower Ω(...)>``."""
+    parts = []
+    for direction, bound in (("upper", res.upper), ("lower", res.lower)):
+        if bound is not None:
+            parts.append(f"{direction} {_cut(f'{SYMBOL[direction]}({unicode_expr(bound.expr)})', 60)}")
+    answer = ", ".join(parts) or "no result"
+    if res.tight:
+        answer += " (tight)"
+    return f"<Resolution {res.measure} of {_cut(res.arch.text, 50)!r}: {answer}>"

@@ -1,6 +1,6 @@
-"""Scope in words, shared by every renderer: what a bound claims, and about which networks.
+"""Scope and counting conventions in words, shared by every renderer.
 
-In: a ``Bound`` and its ``Resolution``. Out: sentences. An upper bound holds for every network of
+In: a ``Bound`` and its ``Resolution``, or ``Quantities``. Out: sentences. An upper bound holds for every network of
 the family; a lower bound of scope ``exists`` says some network of the family attains it and never
 that the user's network does.
 """
@@ -50,3 +50,18 @@ def scope_sentence(bound, res) -> str:
         return (f"existence: {fam} attains this order; "
                 "this is not a claim that the network above does")
     return "holds for every network of this family, including this one"
+
+
+def convention_words(q) -> str:
+    """The counting convention, with the layers that set their own (``convention=keras`` in the text):
+    ``torch convention`` or ``torch convention; keras for lstm(5, convention=keras)``."""
+    own: dict = {}
+    for layer in q.arch.layers:
+        conv = layer.option("convention")
+        if conv is not None and conv != q.convention:
+            own.setdefault(conv, []).append(layer.label())
+    parts = [f"{q.convention} convention"]
+    for conv, labels in own.items():
+        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        parts.append(f"{conv} for {shown}")
+    return "; ".join(parts)
