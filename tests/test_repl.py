@@ -58,7 +58,7 @@ def session(**kw):
     ("bound input(d) -> dense(", []),                     # a size: nothing to suggest
     ("bound input(d) -> dense(h, act=poly(", []),
     ("bound input(d) -> dense(h) ", ["vc", "pdim", "growth", "sample_realizable", "sample_agnostic",
-                                     "sample", "->"]),
+                                     "generalization", "sample", "->"]),
     ("bound input(d) -> dense(h) p", ["pdim"]),
     ("help ", sorted(set(repl.COMMANDS) | set(repl.ALIASES))),
     ("help ev", ["eval"]),

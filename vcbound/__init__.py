@@ -5,6 +5,9 @@ Public API (imported lazily so that ``import vcbound`` stays cheap):
 - ``parse(text)`` -> ``Architecture`` (structure + networkx graph)
 - ``count(text, convention="torch")`` -> ``Quantities`` (exact symbolic W, U, L, T, ...)
 - ``bound(text, measure="vc")`` -> ``Resolution`` (best cited upper/lower bounds with derivations)
+- ``evaluate_generalization(bound(text, "generalization"), weights, margin=, m=, delta=, input_norm=)``
+  -> the norm-based bounds on trained weights (a path, a dict of arrays or a torch module)
+- ``weight_tensors(count(text))`` -> the names and shapes of the weight tensors
 - ``compare(a, b)`` -> ``Comparison``; ``sweep(arch, ["L=1..8"])`` -> ``Sweep``;
   ``vcbound.evaluate.evaluate(resolution, {"n": 64})`` -> ``Evaluation`` (the module's name is taken)
 - ``import_model(path_or_module)`` -> ``ImportedModel`` (ONNX, Keras JSON/.keras, torch modules)
@@ -28,6 +31,8 @@ _LAZY = {
     "compare": ("comparison", "compare"),
     "sweep": ("sweeps", "sweep"),
     "load_theorems": ("theorems", "load_theorems"),
+    "evaluate_generalization": ("generalization", "evaluate_generalization"),
+    "weight_tensors": ("tensors", "weight_tensors"),
     "import_model": ("importers", "import_model"),
     "Architecture": ("graph", "Architecture"),
     "Quantities": ("quantities", "Quantities"),

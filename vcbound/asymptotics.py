@@ -122,6 +122,43 @@ def _symbol_names(expr) -> list[str]:
     return sorted(s.name for s in getattr(expr, "free_symbols", ()))
 
 
+def _size_log_names(terms) -> set:
+    """The symbols inside size logs (``is_size_log``) of these terms: axes their pooled log needs."""
+    return {x.name for t in terms for f, _e in t.opaque if is_size_log(f) for x in f.free_symbols}
+
+
+def _all_terms(form) -> list:
+    return list(form.terms) if form.kind == "sum" else [t for a in form.args for t in _all_terms(a)]
+
+
+_POOLED = "*size-log*"     # a log that is Theta(log N) only when sizes are polynomially related
+
+
+@lru_cache(maxsize=4096)
+def is_size_log(f) -> bool:
+    """Whether an opaque factor ``f`` is the log of a sum of positive monomials in sizes, one of
+    them growing (all exponents >= 0, not constant): ``log(n + d/L)``, ``log(T/w + w)``. Sizes are
+    integers >= 1, so such a sum lies between that monomial and a polynomial: its log is
+    Theta(log N) when the sizes are polynomially related (and undetermined when they are not)."""
+    if not isinstance(f, sp.log):
+        return False
+    arg = f.args[0]
+    growing = False
+    for term in sp.Add.make_args(sp.expand(arg)):
+        coeff, rest = term.as_coeff_Mul()
+        if not coeff.is_positive:
+            return False
+        exps = []
+        for factor in sp.Mul.make_args(rest):
+            base, ex = factor.as_base_exp()
+            if not (isinstance(base, sp.Symbol) and ex.is_Rational and base.name not in SMALL):
+                return False
+            exps.append(ex)
+        if exps and all(e >= 0 for e in exps):
+            growing = True
+    return growing
+
+
 def log_weights(logs, names, polynomial: bool) -> list[float]:
     """What a term's log factors add to its exponent on each name's axis (a log counts as an
     infinitesimal power, LOG_WEIGHT; log log as a smaller one, LOGLOG_WEIGHT).
@@ -168,8 +205,13 @@ class Term:
         """The exponent vector over ``names`` (then the opaque factors); ``polynomial``: the sizes
         are polynomially related (see ``log_weights``)."""
         p = dict(self.powers)
-        o = {str(f): e for f, e in self.opaque}
-        logw = log_weights(self.logs, names, polynomial)
+        logs = self.logs
+        if polynomial and any(is_size_log(f) for f, _e in self.opaque):
+            # log(n + d/L) is Theta(log N) for polynomially related sizes: a pooled size log
+            extra = sum(e for f, e in self.opaque if is_size_log(f))
+            logs = logs + ((_POOLED, extra),)
+        o = {str(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
+        logw = log_weights(logs, names, polynomial)
         return ([float((-1 if n in SMALL else 1) * p.get(n, 0)) + w for n, w in zip(names, logw)]
                 + [float(o.get(k, 0)) for k in opaque_names])
 
@@ -225,6 +267,14 @@ class Form:
         if self.kind == "sum":
             return {str(f) for t in self.terms for f, _ in t.opaque}
         return set().union(*(a.opaque_keys() for a in self.args))
+
+    def unordered_keys(self, regime: "Regime") -> set:
+        """The opaque factors the regime cannot order (size logs are ordered when sizes are
+        polynomially related)."""
+        if self.kind == "sum":
+            return {str(f) for t in self.terms for f, _ in t.opaque
+                    if not (regime.polynomial and is_size_log(f))}
+        return set().union(*(a.unordered_keys(regime) for a in self.args))
 
 
 class _NotPolylog(Exception):
@@ -536,7 +586,8 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
             continue
         seen[key] = len(uniq)
         uniq.append(t)
-    names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}))
+    names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}
+                         | _size_log_names(uniq)))
     opaque = tuple(sorted({str(f) for t in uniq for f, _ in t.opaque}))
     rays = _rays(names, regime, opaque)
     proj = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in uniq]
@@ -719,7 +770,7 @@ def _form_le(f: Form, g: Form, regime) -> bool:
             merged = Form("sum", tuple(t for b in g.args for t in b.terms), symbols=g.symbols)
             return _form_le(f, merged, regime)
         return any(_form_le(f, b, regime) for b in g.args)
-    names = tuple(sorted(f.names() | g.names()))
+    names = tuple(sorted(f.names() | g.names() | _size_log_names(_all_terms(f)) | _size_log_names(_all_terms(g))))
     opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))
     rays = _rays(names, regime, opaque)
     gp = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in g.terms]
@@ -789,6 +840,40 @@ class Growth:
         return " ".join(parts) if parts else f"1 (does not grow with {self.symbol})"
 
 
+def _term_growth(t: Term, name: str):
+    """(power, log power) of a term when only ``name`` grows, counting the symbols inside its
+    opaque factors too: log(T - n) grows like log T when T alone grows (the others are then fixed
+    numbers), so min(T, n log(T - n)) grows like log T, not "does not grow with T"."""
+    power, logp = t.exponent(name)
+    for f, e in t.opaque:
+        if name not in {s.name for s in f.free_symbols}:
+            continue
+        fp, fl = _opaque_growth(f, name)
+        power, logp = power + fp * e, logp + fl * e
+    return power, logp
+
+
+def _opaque_growth(f, name: str):
+    """(power, log power) of one opaque factor as ``name`` alone tends to infinity (the other
+    symbols fixed at 1): log(g) with g growing like x^a (a > 0) grows like log x; a power g^r
+    like the growth of g times r. (0, 0) when that cannot be told."""
+    fixed = {s: sp.Integer(1) for s in f.free_symbols if s.name != name}
+    g = f.xreplace(fixed)
+    try:
+        if isinstance(g, sp.log):
+            inner = dominant(g.args[0])
+            if inner.kind == "sum" and not inner.opaque_keys():
+                p, _l = max((t.exponent(name) for t in inner.terms), key=lambda ab: (ab[0], ab[1]))
+                return (0, 1) if p > 0 else (0, 0)
+            return (0, 0)
+        form = dominant(g)
+        if form.kind == "sum" and not form.opaque_keys():
+            return max((t.exponent(name) for t in form.terms), key=lambda ab: (ab[0], ab[1]))
+    except (_NotPolylog, TypeError, ValueError):
+        pass
+    return (0, 0)
+
+
 def growth(form: Form) -> dict[str, Growth]:
     """Per symbol, the exponent of the fastest-growing term when only that symbol grows.
 
@@ -806,7 +891,7 @@ def growth(form: Form) -> dict[str, Growth]:
 
 def _growth_in(form: Form, name):
     if form.kind == "sum":
-        return max((t.exponent(name) for t in form.terms), key=lambda ab: (ab[0], ab[1]))
+        return max((_term_growth(t, name) for t in form.terms), key=lambda ab: (ab[0], ab[1]))
     vals = [_growth_in(a, name) for a in form.args]
     pick = min if form.kind == "min" else max
     return pick(vals, key=lambda ab: (ab[0], ab[1]))

@@ -11,6 +11,7 @@ The lattice is written as ``sub -> super`` lines and closed transitively once (s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 
 # `a -> b`: every function of class a is in class b.
@@ -105,18 +106,20 @@ class ActivationKind:
     degree: int | str = 1
     monotone: bool = True          # non-decreasing: a single output unit is then a threshold readout
     affine: bool = False
+    lipschitz: object = None       # global Lipschitz constant, None when not Lipschitz or not fixed
+    zero_at_zero: bool = False     # sigma(0) = 0 (Bartlett-Foster-Telgarsky's networks need it)
 
 
 ACTIVATIONS: dict[str, ActivationKind] = {a.name: a for a in [
-    ActivationKind("linear", "linear", affine=True),
-    ActivationKind("relu", "relu", pieces=2),
-    ActivationKind("leaky_relu", "leaky_relu", pieces=2),
-    ActivationKind("hardtanh", "hardtanh", pieces=3),
+    ActivationKind("linear", "linear", affine=True, lipschitz=1, zero_at_zero=True),
+    ActivationKind("relu", "relu", pieces=2, lipschitz=1, zero_at_zero=True),
+    ActivationKind("leaky_relu", "leaky_relu", pieces=2, lipschitz=1, zero_at_zero=True),
+    ActivationKind("hardtanh", "hardtanh", pieces=3, lipschitz=1, zero_at_zero=True),
     ActivationKind("threshold", "threshold", pieces=2, degree=0),
     ActivationKind("sign", "sign", pieces=2, degree=0),
-    ActivationKind("sigmoid", "sigmoid", pieces=0, degree=0),
-    ActivationKind("tanh", "tanh", pieces=0, degree=0),
-    ActivationKind("softplus", "softplus", pieces=0, degree=0),
+    ActivationKind("sigmoid", "sigmoid", pieces=0, degree=0, lipschitz=Fraction(1, 4)),
+    ActivationKind("tanh", "tanh", pieces=0, degree=0, lipschitz=1, zero_at_zero=True),
+    ActivationKind("softplus", "softplus", pieces=0, degree=0, lipschitz=1),
     ActivationKind("poly", "polynomial", params=("deg",), degree="deg", monotone=False),
     ActivationKind("pwlinear", "piecewise_linear", params=("pieces",), pieces="pieces", monotone=False),
     ActivationKind("pwpoly", "piecewise_polynomial", params=("pieces", "deg"), pieces="pieces",

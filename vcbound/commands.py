@@ -154,6 +154,10 @@ def cmd_theorems(args) -> int:
             from .theorems import user_paths
             from .paths import theorems_dir
             report = check([theorems_dir(), *user_paths(dirs, use_env=True)])
+        if report.ok:
+            # only a base without file problems is resolved: canonical networks, every conflict
+            from .audit import canonical_conflicts
+            report.problems.extend(canonical_conflicts(list(args.paths or []) + list(dirs)))
         for p in report.problems:
             print(tr.problem_line(p))
         if report.ok:
@@ -384,6 +388,8 @@ def cmd_eval(args) -> int:
     from .resolver import bound
     base = _load_base(args)
     arch = load_arch(args.arch)
+    if args.measure == "generalization" or args.weights:
+        return _eval_generalization(args, arch, base)
     if args.measure:
         measures = _measures(args.measure)
     else:
@@ -391,6 +397,20 @@ def cmd_eval(args) -> int:
     evs = [evaluate(bound(arch, m, assume=args.assume, convention=args.convention, base=base), args.at,
                     eps=args.eps, delta=args.delta, m=args.m, base=base) for m in measures]
     return print_results(args, evs)
+
+
+def _eval_generalization(args, arch, base) -> int:
+    from .errors import UsageError
+    from .generalization import evaluate_generalization
+    from .resolver import bound
+    if args.measure not in (None, "generalization"):
+        raise UsageError(f"--weights goes with --measure generalization, not --measure {args.measure}")
+    if not args.weights:
+        raise UsageError("--measure generalization needs --weights FILE (.npz, .safetensors, or .pt with torch)")
+    res = bound(arch, "generalization", assume=args.assume, convention=args.convention, base=base)
+    report = evaluate_generalization(res, args.weights, margin=args.margin, m=args.m, delta=args.delta,
+                                     input_norm=args.input_norm, at=args.at or None)
+    return _print_many([report], args.json, lambda r: r.to_json(), str)
 
 
 @_register
@@ -401,6 +421,11 @@ def register_eval(sub):
                                    "'no published constant'. With --eps and --delta, also the sample sizes.")
     _resolution_args(p, None, "vc | pdim | growth | sample | sample_realizable | sample_agnostic "
                               "(default: vc, and both sample measures when --eps and --delta are given)")
+    p.add_argument("--weights", metavar="FILE", help="with --measure generalization: the trained weights "
+                   "(.npz, .safetensors; .pt with torch installed); names as in `params --json`")
+    p.add_argument("--margin", metavar="G", help="with --measure generalization: the margin gamma")
+    p.add_argument("--input-norm", dest="input_norm", metavar="B",
+                   help="with --measure generalization: a bound B on the Euclidean norm of every input")
     p.set_defaults(func=cmd_eval)
 
 

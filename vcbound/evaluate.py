@@ -509,6 +509,25 @@ def _check_condition(cond: Condition, mapping_fn) -> str:
     return "holds" if bool(truth) else "fails"
 
 
+def _outside_domain(expr, at_point) -> str:
+    """Why ``expr`` has no real value at this point, checked before it is built (a log of a
+    non-positive number inside min(...) would otherwise make sympy fail on a complex argument):
+    the point lies outside the bound's domain, so the theorem says nothing there. "" when inside."""
+    sp = _sp()
+    for lg in sorted(expr.atoms(sp.log), key=str):
+        arg = at_point(lg.args[0])
+        if arg.free_symbols:
+            continue
+        try:
+            bad = bool(sp.N(arg, PRECISION) <= 0)
+        except TypeError:          # a complex value: not ordered
+            bad = True
+        if bad:
+            return (f"outside the bound's domain at this point: log({_sp().sstr(lg.args[0])}) of "
+                    f"{sp.nsimplify(arg) if arg.is_Float else arg} <= 0 (evaluated only where the bound is defined)")
+    return ""
+
+
 def _eval_route(route: Route, bindings: dict, extra: dict, memo: dict) -> Row:
     key = (route.id, route.view, route.direction)
     if key in memo:
@@ -538,6 +557,10 @@ def _eval_route(route: Route, bindings: dict, extra: dict, memo: dict) -> Row:
         return expr.xreplace(mapping)
 
     row.conditions = [(c.text, _check_condition(c, at_point)) for c in route.conditions]
+    outside = _outside_domain(route.expr, at_point)
+    if outside:
+        row.value = Number(None, None, None, undefined=outside)
+        return row
     value = at_point(route.expr)
     if value.free_symbols:
         names = sorted(s.name for s in value.free_symbols)

@@ -19,6 +19,7 @@ from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
 from .graph import CONVENTIONS, Architecture, Layer, Repeat
 from .presentation import Presentable
+from .tensors import norm_quantities
 
 # the activations inside gated cells: gates are logistic sigmoids, candidate and output use tanh
 GATE_ACTIVATIONS = (Activation(ACTIVATIONS["sigmoid"]), Activation(ACTIVATIONS["tanh"]))
@@ -100,17 +101,26 @@ class Quantities(Presentable):
         return any(not a.affine for a in self.hidden_activations)
 
     @property
-    def biased(self) -> bool:
-        """Whether some layer has bias terms (every layer has them unless written ``bias=false``)."""
-        return any("bias" in l.kind.options and l.option("bias", True) for l in self.arch.layers)
-
-    @property
     def pieces(self):
         return _max(a.pieces for a in self.hidden_activations if a.pieces)
 
     @property
     def degree(self):
         return _max(a.degree for a in self.hidden_activations)
+
+    @property
+    def has_bias(self) -> bool:
+        """Some layer has bias terms."""
+        return any(layer.option("bias", True) for layer in self.arch.layers
+                   if layer.name in ("dense", "rnn", "lstm", "gru"))
+
+    @property
+    def zero_at_zero(self) -> bool:
+        """Every activation (hidden and output) is Lipschitz with sigma(0) = 0; gated cells are not."""
+        if self.recurrent:
+            return False
+        acts = [layer.activation for layer in self.arch.layers if layer.name == "dense"]
+        return all(a is not None and a.kind.lipschitz is not None and a.kind.zero_at_zero for a in acts)
 
     def symbols(self) -> dict:
         """The user's symbols (name -> sympy Symbol) appearing anywhere in the counts."""
@@ -127,6 +137,7 @@ class Quantities(Presentable):
             "Lbar": self.lbar, "T": self.seq_len, "D": self.input_dim,
             "pieces": self.pieces, "breakpoints": (self.pieces - 1) if self.pieces else None,
             "degree": self.degree,
+            **norm_quantities(self),
         }
 
 

@@ -24,12 +24,14 @@ import sympy as sp
 from . import asymptotics as asy
 from .classes import topology_in
 from .presentation import Presentable, brief_repr
+from .tensors import NORM_QUANTITIES
 
-MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
+MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
 MEASURE_NAMES = {
     "vc": "VC dimension", "pdim": "pseudo-dimension", "growth": "growth function",
     "sample_realizable": "sample complexity (realizable PAC)",
     "sample_agnostic": "sample complexity (agnostic PAC)",
+    "generalization": "generalization gap (norm-based)",
 }
 LEVELS = ("definition", "primary", "conference", "book", "submission", "arxiv", "secondary", "abstract")
 
@@ -54,7 +56,10 @@ class View:
     activation_names: tuple = ()                # the hidden activations, for messages
     tied: bool = False                          # parameters shared across copies (tied unrolling)
     derived: bool = False                       # reached through a transform lemma
-    biased: bool = True                         # some layer has bias terms (requires.bias = false excludes)
+    lower_only: bool = False                    # only lower bounds may use it (a construction moved into this network's family)
+    exists_family: str = ""                     # for lower bounds through it: the family the construction ends up in, in words
+    has_bias: bool = True                       # some layer has bias terms
+    zero_at_zero: bool = False                  # every activation is Lipschitz with sigma(0) = 0
 
 
 @dataclass
@@ -87,14 +92,17 @@ def _views(q, base, measure: str) -> list[View]:
     """The network itself, and the views reachable through transform lemmas."""
     canon = q.canonical()
     direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative,
-                  activation_names=tuple(str(a) for a in q.hidden_activations), biased=q.biased)
+                  activation_names=tuple(str(a) for a in q.hidden_activations),
+                  has_bias=q.has_bias, zero_at_zero=q.zero_at_zero)
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
                                                 "classifier sgn(z - c) of its pre-activation z",
                                         "readout", "by definition"))
     views = [direct]
-    if q.recurrent and q.seq_len is not None and "unroll" in base.lemmas:
+    # norm-based results are never reached through unrolling: no source read states that a feed-forward
+    # norm bound holds for the unrolled net (tied weights, input at every step)
+    if q.recurrent and q.seq_len is not None and "unroll" in base.lemmas and measure != "generalization":
         T = q.seq_len
         ff_units = sp.expand(q.units + q.mults - q.recurrent_units)
         ff_depth = sp.expand(q.depth - q.recurrent_depth)
@@ -108,7 +116,7 @@ def _views(q, base, measure: str) -> list[View]:
         lemma = base.lemmas["unroll"]
         steps_words = "T steps" if str(T) == "T" else f"T = {T} steps"
         tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
-                    q.multiplicative, list(direct.steps), tied=True, derived=True, biased=q.biased)
+                    q.multiplicative, list(direct.steps), tied=True, derived=True, has_bias=q.has_bias)
         tied.steps.append(_lemma_step(
             lemma, f"unrolled over {steps_words}: W = {canon['W']} shared parameters, "
                    f"U = {common['U']}, depth = {common['L']}", "unroll", lemma.locator,
@@ -116,7 +124,7 @@ def _views(q, base, measure: str) -> list[View]:
         untied = dict(common)
         untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
         free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
-                    q.multiplicative, list(direct.steps), derived=True, biased=q.biased)
+                    q.multiplicative, list(direct.steps), derived=True, has_bias=q.has_bias)
         free.steps.append(_lemma_step(
             lemma, f"unrolled over {steps_words}; the tied network is one parameter setting of the "
                    f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
@@ -127,7 +135,37 @@ def _views(q, base, measure: str) -> list[View]:
         gates = _shared_as_gates_view(q, base, tied)
         if gates is not None:
             views.append(gates)
+    simulated = _threshold_simulation_view(q, base, direct)
+    if simulated is not None:
+        views.append(simulated)
     return views
+
+
+def _threshold_simulation_view(q, base, direct: View) -> View | None:
+    """For lower bounds on a feed-forward net whose hidden units are all sigmoidal (sigmoid, tanh):
+    the same graph with threshold hidden units (lemma ``threshold_simulation``, Koiran-Sontag 1997
+    Theorem 4: a threshold network is simulated on any finite input set by the network of the same
+    graph with sigmoidal gates). A set shattered by a threshold construction of this graph's size
+    is shattered by a sigmoidal network of the same graph, so threshold lower bounds hold here, at
+    the depth they were proved for (Sakurai's one hidden layer, Maass's depth >= 3). Upper bounds
+    never use this view (a threshold upper bound says nothing about sigmoid units)."""
+    from .classes import CLASS_CLOSURE
+    lemma = base.lemmas.get("threshold_simulation")
+    if lemma is None or q.topology != "feedforward" or q.multiplicative or "sigmoidal" not in q.classes:
+        return None
+    view = View("threshold counterpart (same graph)", dict(direct.quantities), "feedforward",
+                CLASS_CLOSURE["threshold"], "piecewise_constant", True, False, list(direct.steps),
+                activation_names=("threshold",), derived=True, lower_only=True, has_bias=direct.has_bias,
+                exists_family="sigmoidal activations (the sigmoidal counterpart, same graph, of a threshold "
+                              "construction)")
+    acts = " and ".join(sorted({str(a) for a in q.hidden_activations}))
+    view.steps.append(_lemma_step(
+        lemma, f"a threshold network is simulated on any finite input set by the network of the same graph "
+               f"whose hidden units use the sigmoidal {acts} (each threshold unit H(x) as the limit of "
+               f"sigma(x/eps)): a set shattered by the threshold network is shattered by this one",
+        "threshold_simulation", lemma.locator,
+        unsound=bool(lemma.applicability and lemma.applicability.startswith("UNVERIFIED"))))
+    return view
 
 
 def _shared_as_gates_view(q, base, tied: View) -> View | None:
@@ -190,6 +228,16 @@ class Candidate:
     inner: list = field(default_factory=list)   # candidates of inner measures (bridges)
 
     @property
+    def user_files(self) -> list[str]:
+        """The user's theorem files this route uses (its own result and those of inner bounds)."""
+        own = [user_file(self.result)] if user_file(self.result) else []
+        return _union_files([own] + [ic.user_files for ic in self.inner])
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status, self.user_files)
+
+    @property
     def unsound(self) -> bool:
         return any(_walk_unsound(s) for s in self.steps)
 
@@ -238,6 +286,36 @@ def _collect_levels(s: Step, out: list):
         _collect_levels(c, out)
 
 
+def user_file(result) -> str:
+    """The path of the user's theorem file a result comes from, or "" for the built-in base."""
+    path = getattr(result, "path", "") or ""
+    if not path:
+        return ""
+    return "" if _in_builtin_dir(path) else path
+
+
+@lru_cache(maxsize=1024)
+def _in_builtin_dir(path: str) -> bool:
+    import os
+    from .paths import theorems_dir
+    return os.path.dirname(os.path.realpath(path)) == os.path.realpath(theorems_dir())
+
+
+def _union_files(lists) -> list[str]:
+    out: list[str] = []
+    for files in lists:
+        out += [f for f in files if f not in out]
+    return out
+
+
+def status_label(status: str, files) -> str:
+    """How a bound's standing is printed: ``published``, ``derived``, or for results from the
+    user's own theorem files ``user result (path)``, in every format."""
+    if status == "user":
+        return "user result (" + ", ".join(files) + ")"
+    return status
+
+
 @dataclass
 class Miss:
     """A result that did not apply, and why (the nearest misses are shown when nothing applies)."""
@@ -251,9 +329,9 @@ class Miss:
         return f"{self.result.id} [{self.result.source.key}]: " + "; ".join(self.reasons)
 
 
-def _requirement_misses(result, view: View, direction: str = "upper") -> list[str]:
+def _requirement_misses(result, view: View, direction: str = "upper", regime=None) -> list[str]:
     req = result.requires
-    reasons = []
+    reasons = _depth_misses(result, view, regime)
     act = req.get("activation", "any")
     if (direction == "lower" and act != "any" and act in view.classes and not req.get("fixed_activation")
             and view.family not in _closure(act)):
@@ -275,12 +353,16 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
         reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
     if req.get("nonlinear") and not view.nonlinear:
         reasons.append("needs a nonlinear activation; this network is affine")
-    if req.get("bias") is False and view.biased:
-        reasons.append("is proved for networks without bias terms; this network has biases (write "
-                       "bias=false on every layer for the bias-free class)")
+    if req.get("bias") is False and view.has_bias:
+        reasons.append("is stated for networks without bias terms; this network has biases (write bias=false)")
+    if req.get("zero_at_zero") and not view.zero_at_zero:
+        reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
+                       "tanh); this network has " + (", ".join(view.activation_names) or "other activations"))
     for letter, quantity in result.symbols.items():
         if quantity in ("vc", "pdim", "m", "eps", "delta"):
             continue
+        if reasons and quantity in NORM_QUANTITIES:
+            continue        # norm quantities exist only for feed-forward chains: the topology reason says it
         if view.quantities.get(quantity) is None:
             reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
                            + (" (no sequence input)" if quantity == "T" else ""))
@@ -288,6 +370,29 @@ def _requirement_misses(result, view: View, direction: str = "upper") -> list[st
         failed, _open = condition_status(result, view)
         reasons += [f"condition {c} fails for this network" for c in failed]
     return reasons
+
+
+def _depth_misses(result, view: View, regime=None) -> list[str]:
+    """``requires.depth = Q`` (W or U): the construction's depth grows linearly with Q (Koiran-Sontag's
+    Omega(W^2) nets compute a binary expansion one layer pair per bit). Such a network has the
+    depth L of this family only if Q = O(L) here: never for a fixed depth; for a symbolic depth
+    only in a regime where the widths stay bounded (L <= Q always, so then L = Theta(Q))."""
+    need = result.requires.get("depth")
+    if need is None:
+        return []
+    regime = regime or asy.Regime()
+    depth, size = view.quantities.get("L"), view.quantities.get(need)
+    what = {"W": "its number of parameters W", "U": "its number of units U"}[need]
+    head = f"its construction has depth growing linearly with {what}"
+    if depth is None or size is None:
+        return [f"{head}; this network has no {'depth' if depth is None else need}"]
+    if not regime.apply(depth).free_symbols:
+        return [f"{head}; this network has fixed depth {_text(depth)}"]
+    if asy.compare(size, depth, regime) not in ("less", "equal"):
+        return [f"{head}; here the depth L = {_text(depth)} is not of the order of {need} = {_text(size)} "
+                f"({regime.describe()}): the widths grow too (bounded widths, e.g. --assume 'n = 2', ask about "
+                "deep narrow networks)"]
+    return []
 
 
 def condition_status(result, view: View) -> tuple[list[str], list[str]]:
@@ -421,13 +526,15 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
         for direction in directions:
             best_miss = None
             for view in views:
-                if direction == "lower" and view.derived:
+                if direction == "lower" and view.derived and not view.lower_only:
                     continue   # lower bounds (constructions) do not transfer through transforms
+                if view.lower_only and (direction != "lower" or result.requires.get("activation") != "threshold"):
+                    continue   # the simulation lemma moves threshold constructions only
                 if view.derived and result.class_generic:
                     continue   # a statement about any class: the network's own view is the only one needed
                 if view.tied and not result.tied_weights and direction == "upper":
                     pass       # allowed, but the route is marked UNVERIFIED (see the unroll step)
-                reasons = _requirement_misses(result, view, direction)
+                reasons = _requirement_misses(result, view, direction, regime)
                 if reasons:
                     if view.name == "network" or best_miss is None:
                         best_miss = reasons
@@ -496,6 +603,8 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 if cls is not None:
                     steps.insert(len(view.steps), cls)
                 status = "derived" if (view.derived or inner_measures) else "published"
+                if user_file(result) or any(ic.status == "user" for ic in inner_cands):
+                    status = "user"       # never "published": the user's file is not a publication vcbound checked
                 scope = "every" if direction == "upper" else result.scope
                 cand = Candidate(direction, result, view, exact, form, _canonical_text(result, view, inner_vals),
                                  scope, status, steps, condition_status(result, view)[1], inner_cands)
@@ -526,11 +635,32 @@ def _canonical_text(result, view: View, inner: dict) -> str:
     """The bound in vcbound's quantities (W, U, L, T, ...), constants dropped, activation shape
     (pieces, degree) substituted by their values; names the view when it is not the network."""
     shape = tuple((q, view.quantities.get(q)) for q in ("pieces", "breakpoints", "degree"))
-    return _canonical_text_cached(result, view.name, view.derived, shape, tuple(sorted(inner)))
+    # a shape of 0 (degree 0 of threshold units) turns d^(L-1) into 0^(L-1): its value depends on
+    # the network's own sizes, which are then part of the key
+    sizes = tuple((q, view.quantities.get(q)) for q in ("W", "U", "L", "T", "D")) \
+        if any(v == 0 for _q, v in shape) else ()
+    return _canonical_text_cached(result, view.name, view.derived, shape, tuple(sorted(inner)), sizes)
+
+
+def _zero_powers(expr, sizes: dict):
+    """``0^e`` with a symbolic exponent e in vcbound's quantities, evaluated for the network (sizes):
+    0 when e > 0 there (0^(L-1) with depth L >= 2), 1 when e = 0; left as it is otherwise."""
+    from .expressions import make_symbol
+    mapping = {make_symbol(q): v for q, v in sizes.items() if v is not None}
+    repl = {}
+    for p in expr.atoms(sp.Pow):
+        if p.base == 0 and p.exp.free_symbols:
+            value = p.exp.xreplace(mapping)
+            if value.is_positive:
+                repl[p] = sp.Integer(0)
+            elif value == 0:
+                repl[p] = sp.Integer(1)
+    return expr.xreplace(repl) if repl else expr
 
 
 @lru_cache(maxsize=4096)
-def _canonical_text_cached(result, view_name: str, derived: bool, shape: tuple, inner: tuple) -> str:
+def _canonical_text_cached(result, view_name: str, derived: bool, shape: tuple, inner: tuple,
+                           sizes: tuple = ()) -> str:
     """``_canonical_text`` for one result, view name and activation shape (memoised: it depends on
     nothing else, and the dominant-term reduction behind it repeats on every query)."""
     from .expressions import make_symbol
@@ -548,7 +678,7 @@ def _canonical_text_cached(result, view_name: str, derived: bool, shape: tuple, 
     for c in result.constants:
         mapping[_letter_symbol(result, c)] = sp.Integer(1)
     try:
-        text = _pretty(asy.dominant(result.bound.xreplace(mapping)).expr())
+        text = _pretty(asy.dominant(_zero_powers(result.bound.xreplace(mapping), dict(sizes))).expr())
     except Exception:   # noqa: BLE001 - display only; fall back to the stored form
         text = _pretty(result.canonical_bound)
     if derived:
@@ -564,7 +694,7 @@ def _settle(q, base, measure, regime, views, cache) -> tuple[list, list]:
         cache[key] = ([], [])          # guards against cyclic bridges
         uppers, lowers, _misses = _candidates(q, base, measure, regime, views, cache)
         upper_pool = _best_pool(uppers, "upper", regime)
-        _conflicts, lower_pool = _check_conflicts(upper_pool, _best_pool(lowers, "lower", regime), regime, [])
+        _conflicts, lower_pool = settle_lowers(lowers, upper_pool, regime)
         cache[key] = (upper_pool, lower_pool)
     return cache[key]
 
@@ -650,7 +780,17 @@ class Bound:
 
     @property
     def status(self) -> str:
+        if any(c.status == "user" for c in self.candidates):
+            return "user"
         return "published" if all(c.status == "published" for c in self.candidates) else "derived"
+
+    @property
+    def user_files(self) -> list[str]:
+        return _union_files([c.user_files for c in self.candidates])
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status, self.user_files)
 
     @property
     def scope(self) -> str:
@@ -696,7 +836,8 @@ class Conflict:
 
     def __str__(self) -> str:
         return (f"conflict: lower bound {self.lower.result.id} ({_pretty(self.lower.bound_expr)}) grows faster "
-                f"than upper bound {self.upper.result.id} ({_pretty(self.upper.bound_expr)})")
+                f"than upper bound {self.upper.result.id} ({_pretty(self.upper.bound_expr)}); the lower bound "
+                "is not used")
 
 
 @dataclass(repr=False)     # the one-line repr comes from Presentable
@@ -767,6 +908,17 @@ def bound(text_or_arch, measure: str = "vc", assume=(), convention: str = "torch
 _RESOLUTIONS: dict = {}
 
 
+def _symbolic_exponent_notes(candidates) -> list[str]:
+    """Norm-based bounds of repeated layers contain powers like spec_1^L (one norm per copy, at fixed
+    norms); the growth exponents count polynomial and log factors only, so say what they leave out."""
+    powers = sorted({str(p) for c in candidates for p in sp.sympify(c.exact).atoms(sp.Pow)
+                     if p.exp.free_symbols and p.base.free_symbols} if candidates else set())
+    if not powers:
+        return []
+    return [f"the bound contains {', '.join(powers)}: at fixed norms it grows (norm > 1) or decays (norm < 1) "
+            "exponentially in the repeat count; the growth exponents shown count polynomial and log factors only."]
+
+
 def make_regime(assume, q=None) -> asy.Regime:
     """Assumptions from text (``"T >> n"``, ``"d = n"``) or Condition objects."""
     from .expressions import Condition, parse_condition
@@ -798,9 +950,8 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
         uppers += pu
         lowers += pl
     upper_pool = _best_pool(uppers, "upper", regime)
-    lower_pool = _best_pool(lowers, "lower", regime)
     upper = _as_bound("upper", upper_pool, regime)
-    conflicts, lower_pool = _check_conflicts(upper_pool, lower_pool, regime, notes)
+    conflicts, lower_pool = settle_lowers(lowers, upper_pool, regime)
     lower = _as_bound("lower", lower_pool, regime)
     tight = False
     if upper and lower and not _blocking_conditions(upper) and not _blocking_conditions(lower):
@@ -816,11 +967,13 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
                 break
     applied_ids = {c.result.id for c in uppers + lowers}
     misses = sorted((m for m in misses if m.result.id not in applied_ids), key=lambda m: _miss_rank(m, q))
-    if q.topology == "recurrent_gated":
-        notes.append("No published VC-dimension bound specific to LSTM or GRU cells is in the theorem base "
-                     "(none was found in the literature searched). Koiran-Sontag's results cover recurrent nets "
-                     "of standard form, not gated cells; any bound below is derived through unrolling and a "
-                     "feed-forward result that allows multiplication gates.")
+    if q.topology == "recurrent_gated" and measure == "generalization":
+        notes.append("Chen, Li & Zhao (AISTATS 2020, arXiv 1910.12947) state generalization bounds for MGU and "
+                     "LSTM networks in the spectral norms of the weight matrices and the number of parameters. "
+                     "They are not in the theorem base: only the abstract could be read, so no formula, "
+                     "constant or hypothesis of theirs is encoded.")
+    elif q.topology == "recurrent_gated":
+        notes.append(_gated_note(uppers + lowers))
     if q.output_dim is not None and q.output_dim != 1 and measure in ("vc", "growth", "sample_realizable",
                                                                        "sample_agnostic"):
         notes.append(f"The network has {q.output_dim} outputs; VC dimension is defined for one binary output. "
@@ -830,6 +983,11 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
                      "so these bounds are for the classifier that reads the output at one time step, the same "
                      "network as with '-> last' before the per-step layers (e.g. 'lstm(n)^L -> last -> dense(1)'), "
                      "whose counts are the same; write 'last' to make that explicit.")
+    if measure == "generalization" and uppers:
+        notes.append("symbols: spec_p, frob_p, l21_p are the spectral norm, Frobenius norm and (2,1)-norm of the "
+                     "transpose of layer p's weight matrix (tensor p.weight in params --json); gamma is the margin, "
+                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence.")
+        notes.extend(_symbolic_exponent_notes(uppers))
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)
     if upper:
@@ -837,6 +995,22 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if lower:
         res.growth_lower = asy.growth(lower.form)
     return res
+
+
+def _gated_note(cands) -> str:
+    """What the built-in base says about gated cells, next to what the user's own files add (a
+    user's LSTM result must not sit next to "no bound specific to LSTM", unqualified)."""
+    mine = sorted({(c.result.id, user_file(c.result)) for c in cands
+                   if user_file(c.result) and topology_in("recurrent_gated", c.result.requires.get("topology", "any"))
+                   and c.result.requires.get("topology") != "any"})
+    text = ("No published VC-dimension bound specific to LSTM or GRU cells is in the built-in theorem base "
+            "(none was found in the literature searched). Koiran-Sontag's results cover recurrent nets "
+            "of standard form, not gated cells; any bound below from the built-in base is derived through "
+            "unrolling and a feed-forward result that allows multiplication gates.")
+    if mine:
+        text += (" Results for gated cells from the user's own theorem files also apply here (not published "
+                 "results checked by vcbound): " + ", ".join(f"{i} ({p})" for i, p in mine) + ".")
+    return text
 
 
 def _blocking_conditions(bound) -> list[str]:
@@ -886,38 +1060,43 @@ def _as_bound(direction, pool, regime) -> Bound | None:
     return Bound(direction, form, pool)
 
 
-def _check_conflicts(upper_pool, lower_pool, regime, notes):
-    """A lower bound above an upper bound is a conflict when the lower's family is within the
-    upper's (it fixes every quantity the upper depends on); otherwise the construction lies
-    outside this architecture (e.g. needs more depth) and is set aside with a note."""
-    conflicts, kept = [], []
-    best_upper = asy.minimum([up.form for up in upper_pool], regime) if upper_pool else None
-    for lo in lower_pool:
-        clash = None
-        for up in upper_pool:
-            if asy.compare(lo.form, up.form, regime) == "greater":
-                clash = up
-                break
-        if clash is None and best_upper is not None and len(upper_pool) > 1 \
-                and asy.compare(lo.form, best_upper, regime) == "greater":
-            # above the minimum of incomparable upper bounds although below each one alone: it
-            # clashes with the whole pool
-            clash = upper_pool[0]
-        if clash is None:
-            kept.append(lo)
-            continue
-        lo_q = set(lo.result.symbols.values())
-        up_q = set().union(*(set(up.result.symbols.values()) for up in upper_pool)) \
-            if clash is upper_pool[0] and len(upper_pool) > 1 else set(clash.result.symbols.values())
-        if up_q <= lo_q | {"pieces", "breakpoints", "degree"}:
-            conflicts.append(Conflict(lo, clash))
-            kept.append(lo)
-        else:
-            notes.append(f"Lower bound {lo.result.id} exceeds upper bound {clash.result.id} for this "
-                         f"architecture; the construction behind it fixes only "
-                         f"{', '.join(sorted(lo_q))}, so it lies outside this architecture "
-                         f"(the upper bound also depends on {', '.join(sorted(up_q - lo_q))}). Not used.")
-    return conflicts, kept
+def settle_lowers(lowers, upper_pool, regime) -> tuple[list, list]:
+    """The best lower pool among the lower candidates that exceed no applicable upper bound, and
+    the conflicts found on the way.
+
+    Both bounds apply to this network (their requirements, depth included, were checked), so a
+    lower bound growing faster than an upper bound is a real conflict: it is reported with both
+    ids and never used, and the next applicable lower bound takes its place (a one-hidden-layer
+    threshold net keeps Baum-Haussler's Theorem 7 when a stronger lower bound is rejected)."""
+    best_upper = asy.minimum([up.form for up in upper_pool], regime) if len(upper_pool) > 1 else None
+    remaining = list(lowers)
+    conflicts: list = []
+    while remaining:
+        pool = _best_pool(remaining, "lower", regime)
+        clashes = [(lo, _clash(lo, upper_pool, best_upper, regime)) for lo in pool]
+        clashes = [(lo, up) for lo, up in clashes if up is not None]
+        if not clashes:
+            return conflicts, pool
+        for lo, up in clashes:
+            conflicts.append(Conflict(lo, up))
+            remaining = [c for c in remaining if c is not lo]
+    return conflicts, []
+
+
+def _clash(lo, upper_pool, best_upper, regime):
+    """The upper candidate that ``lo`` exceeds, or None. Above the minimum of incomparable upper
+    bounds although below each one alone, it clashes with the whole pool (the first is named).
+    Factors the asymptotics compares only structurally (log(T - n)) never make a conflict: for
+    them "not proved O" is not "proved larger"."""
+    if lo.form.unordered_keys(regime):
+        return None
+    for up in upper_pool:
+        if not up.form.unordered_keys(regime) and asy.compare(lo.form, up.form, regime) == "greater":
+            return up
+    if best_upper is not None and not best_upper.unordered_keys(regime) \
+            and asy.compare(lo.form, best_upper, regime) == "greater":
+        return upper_pool[0]
+    return None
 
 
 def _pdim_routes(q, base, regime, views):
@@ -936,7 +1115,7 @@ def _pdim_routes(q, base, regime, views):
                 # one more layer holding the one extra parameter: the cumulative sum grows by W + 1
                 qq["Lbar"] = sp.Mul(q.lbar_sum + qq["W"], sp.Pow(qq["W"], -1))
             nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.family, v.nonlinear, v.multiplicative,
-                      list(v.steps), tied=v.tied, derived=True, biased=True)  # the level is a bias
+                      list(v.steps), tied=v.tied, derived=True, has_bias=True)  # the level is a bias
             nv.activation_names = v.activation_names
             nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "
                                                "more layer (a threshold unit comparing the output with a level)",
@@ -949,6 +1128,7 @@ def _pdim_routes(q, base, regime, views):
     for c in l0:
         step = _lemma_step(vl, "VCdim(sgn(F)) <= Pdim(F): shattering with the level 0 is pseudo-shattering",
                            "vc_le_pdim", "by definition")
-        lowers.append(Candidate("lower", c.result, c.view, c.exact, c.form, c.canonical, c.scope, "derived",
+        lowers.append(Candidate("lower", c.result, c.view, c.exact, c.form, c.canonical, c.scope,
+                                "user" if c.status == "user" else "derived",
                                 c.steps + [step], c.conditions, c.inner))
     return uppers, lowers, misses

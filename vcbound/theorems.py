@@ -46,29 +46,34 @@ __all__ = [
     "REQUIRES", "MAX_FILE_BYTES", "ENV_VAR",
 ]
 
+from .tensors import NORM_QUANTITIES  # noqa: E402  (norm quantities of generalization bounds)
+
 ENV_VAR = "VCBOUND_THEOREMS"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are refused from their size alone, without reading
 
 QUANTITIES = ("W", "U", "M", "L", "Lbar", "T", "D", "pieces", "breakpoints", "degree", "m", "eps",
-              "delta", "vc", "pdim")
+              "delta", "vc", "pdim", *NORM_QUANTITIES)
 BRIDGE_QUANTITIES = ("vc", "pdim")
 _SAMPLE_QUANTITIES = ("m", "eps", "delta")
-MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic")
+MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
 DIRECTIONS = ("upper", "lower", "exact")
 SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
 VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
-TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates")
+TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates",
+              "threshold_simulation")
 REQUIRES = {
     "topology": tuple(sorted(TOPOLOGIES)),
     "activation": tuple(sorted(CLASSES)),
     "nonlinear": (True, False),
     "multiplication": (True, False),
-    "bias": (True, False),
     "fixed_activation": (True, False),
     "excludes": tuple(sorted(CLASSES)),
     "input": ("real", "boolean"),
     "output": ("binary", "real"),
+    "depth": ("W", "U"),
+    "bias": (True, False),
+    "zero_at_zero": (True, False),
 }
 REQUIRED_FACTS = ("topology", "activation")
 

@@ -19,8 +19,10 @@ def _bindings_text(binds: dict, extra: dict | None = None) -> str:
 
 
 def _row_cite(row: Row) -> str:
+    from ..resolver import user_file
     r = row.route.result
-    return f"{r.source.key}, {r.locator}"
+    mine = user_file(r)
+    return f"{r.source.key}, {r.locator}" + (f" (user result, {mine})" if mine else "")
 
 
 def evaluation_text(ev: Evaluation) -> str:

@@ -16,6 +16,7 @@ def _bound_json(bound, res):
         "bound": ascii_expr(bound.expr),
         "canonical": bound.canonical.replace("**", "^"),
         "status": bound.status,
+        "user_files": bound.user_files,
         "scope": bound.scope,
         "scope_words": scope_sentence(bound, res),
         "citations": bound.citations,
@@ -24,7 +25,7 @@ def _bound_json(bound, res):
         "unverified_applicability": bound.unsound,
         "results": [c.result.id for c in bound.candidates],
         "derivation": [
-            {"route": c.view.name, "status": c.status, "bound": ascii_expr(c.bound_expr),
+            {"route": c.view.name, "status": c.status, "user_files": c.user_files, "bound": ascii_expr(c.bound_expr),
              "steps": [s.to_dict() for s in c.steps]}
             for c in bound.candidates
         ],

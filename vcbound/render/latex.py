@@ -318,7 +318,7 @@ def derivation_latex(res, citer: Citer, misses: bool = False) -> str:
             flags = ", a step's applicability UNVERIFIED" if c.unsound else ""
             out.append(f"  \\item \\textbf{{{latex_escape(_upper_first(mark))}}}: "
                        f"${bound_math(direction, c.bound_expr)}$ {_view_words(c.view)} "
-                       f"({latex_escape(c.status)}{latex_escape(flags)}).")
+                       f"({latex_escape(c.status_label)}{latex_escape(flags)}).")
             out.extend(_steps_latex(c, citer, depth=2, indent="    "))
         out.append(r"\end{enumerate}")
     if not any_routes:
@@ -406,7 +406,7 @@ def _step_words(step, cand) -> tuple[str, str]:
             from ..resolver import MEASURE_NAMES
             rel = r"\le" if inner.direction == "upper" else r"\ge"
             return (f"the {latex_escape(MEASURE_NAMES.get(inner.result.measure, inner.result.measure))} is "
-                    f"${rel} {math(inner.bound_expr, multiline=False)}$ ({latex_escape(inner.status)})", "")
+                    f"${rel} {math(inner.bound_expr, multiline=False)}$ ({latex_escape(inner.status_label)})", "")
     return prose(step.text), (prose(step.detail) if step.detail else "")
 
 

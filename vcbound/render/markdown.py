@@ -142,7 +142,7 @@ def _derivation(res, keys: _Keys) -> list[str]:
         for c in sorted(cands, key=lambda c: id(c) not in winners):
             mark = "best" if id(c) in winners else "lost"
             out.append(f"- **{mark}** {_expr(direction, c.bound_expr)} via {md_escape(c.view.name)} "
-                       f"({c.status}{', UNVERIFIED step' if c.unsound else ''})")
+                       f"({c.status_label}{', UNVERIFIED step' if c.unsound else ''})")
             for s in c.steps:
                 out += _step(s, keys, "  ")
         out.append("")

@@ -22,6 +22,7 @@ def _value(v, bindings):
 
 
 def params_json(q, bindings: dict | None = None) -> dict:
+    from ..tensors import weight_tensors
     b = bindings or {}
     return {
         "architecture": q.arch.text.strip(),
@@ -43,6 +44,7 @@ def params_json(q, bindings: dict | None = None) -> dict:
              "units": _value(r.units, b), "output_width": _value(r.output_width, b)}
             for r in q.rows
         ],
+        "tensors": [t.to_json(b) for t in weight_tensors(q, b)],
     }
 
 

@@ -101,7 +101,7 @@ def arch_line(arch) -> str:
 def bound_flags(bound) -> list[str]:
     """What a reader must know about how firm a bound is (verification, UNVERIFIED steps)."""
     levels = sorted({c.verification for c in bound.candidates})
-    flags = [bound.status, "/".join(levels) + "-level"]
+    flags = [bound.status_label, "/".join(levels) + "-level"]
     if bound.unverified:
         flags.append("contains UNVERIFIED locators")
     if bound.unsound:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from ..comparison import Comparison
 from ..evaluate import Evaluation
+from ..generalization import GeneralizationReport
 from ..presentation import present, register
 from ..quantities import Quantities
 from ..resolver import Resolution
 from ..sweeps import Sweep
 from .comparison import comparison_json, comparison_text
 from .evaluation import evaluation_json, evaluation_repr, evaluation_text
+from .generalization import generalization_json, generalization_text
 from .html import markdown_html
 from .jsonout import resolution_json
 from .latex import comparison_latex_math, resolution_latex_math
@@ -59,6 +61,9 @@ register(Comparison, "html", html_from_markdown)
 register(Evaluation, "text", evaluation_text)
 register(Evaluation, "json", evaluation_json)
 register(Evaluation, "repr", evaluation_repr)
+
+register(GeneralizationReport, "text", generalization_text)
+register(GeneralizationReport, "json", generalization_json)
 
 register(Sweep, "json", sweep_json)
 register(Sweep, "table", sweep_table)

@@ -78,7 +78,7 @@ def _bound_details(bound, res) -> list[str]:
     if bound.unsound:
         flags.append("a step's applicability is UNVERIFIED")
     levels = sorted({c.verification for c in bound.candidates})
-    out.append(f"{bound.status}; {', '.join(levels)}-level; cites {cites}" + (f"; {'; '.join(flags)}" if flags else ""))
+    out.append(f"{bound.status_label}; {', '.join(levels)}-level; cites {cites}" + (f"; {'; '.join(flags)}" if flags else ""))
     out.append("in W, U, L, T: " + " ; ".join(f"{SYMBOL[bound.direction]}({unicode_expr(c.canonical.replace('**', '^'))})"
                                            .replace("^", "^") for c in bound.candidates))
     out.append(scope_sentence(bound, res))
@@ -104,7 +104,7 @@ def derivation_text(res) -> list[str]:
         for c in ordered:
             mark = "best" if id(c) in winners else "lost"
             lines.append(f"  [{mark}] {SYMBOL[c.direction]}({unicode_expr(c.bound_expr)})  via {c.view.name}"
-                         f"  ({c.status}{', UNVERIFIED step' if c.unsound else ''})")
+                         f"  ({c.status_label}{', UNVERIFIED step' if c.unsound else ''})")
             for s in c.steps:
                 lines.extend(_step_lines(s, "      "))
     return lines

@@ -20,6 +20,8 @@ def family_words(res, candidate=None) -> str:
     act_words = f"{req.replace('_', '-')} activations" if req != "any" else f"{', '.join(acts)} activations"
     if candidate is not None and candidate.result.requires.get("activation", "any") == "any":
         act_words = "any activations"
+    if candidate is not None and candidate.view.exists_family:
+        act_words = candidate.view.exists_family      # a construction moved into this family by a lemma
     if candidate is not None:
         used = sorted(set(candidate.result.symbols.values()) - {"vc", "pdim", "m", "eps", "delta"})
         return f"some {topo} with {act_words}" + (f" and the same {', '.join(used)}" if used else "")

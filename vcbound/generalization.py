@@ -1,0 +1,193 @@
+"""Stage 7 (numbers) for norm-based bounds: a resolution of measure ``generalization`` plus weights
+and data quantities -> the value of every applicable bound, with its citation.
+
+In: a ``Resolution`` (``resolver.bound(arch, "generalization")``), weights (a path, a dict of arrays
+or a torch module; see ``weights.load_weights``), the margin gamma, the sample size m, the confidence
+delta, optionally the input-norm bound B, and ``--at`` bindings for the architecture's symbols.
+Out: ``GeneralizationReport`` (rendered by ``render/generalization.py``): the norms of every weight tensor and, per applicable result, the
+number obtained by substituting the network's norms into the paper's formula (in the paper's own
+letters), or the list of quantities the user did not give. The aggregates are computed from the
+actual matrices, one per layer copy: spectral_product = prod_i ||A_i||_sigma, spectral_complexity =
+(prod_i rho_i ||A_i||_sigma) (sum_i (||A_i^T||_{2,1} / ||A_i||_sigma)^{2/3})^{3/2} (BFT eq. 1.2 with
+reference matrices 0), frobenius_product = prod_i ||A_i||_F, max_width = max(d, d_1, ..., d_L),
+data_norm = B sqrt(m) (an upper bound on ||X||_2 when every input has norm <= B).
+
+A result stated only up to constants (form ``asymptotic``) gives the value of the expression inside
+O(.) / O~(.), which is labelled as such: it is not a numeric bound. A result whose locator or
+applicability is UNVERIFIED says so next to its number.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .errors import UsageError
+from .presentation import Presentable
+from .tensors import dense_layers, expanded, weight_tensors
+from .weights import check_shapes, load_weights, norms
+
+# data quantities and the option that gives each
+DATA_OPTIONS = {"margin": "--margin", "m": "--m", "delta": "--delta", "input_norm": "--input-norm",
+                "data_norm": "--input-norm"}
+
+
+@dataclass
+class BoundValue:
+    """One applicable result evaluated on the user's weights (or what it still needs)."""
+
+    result_id: str
+    citation: str
+    locator: str
+    form: str
+    formula: str                  # the bound in the paper's letters
+    substitutions: dict           # letter -> number
+    value: float | None = None
+    missing: list = field(default_factory=list)   # data options the user did not give
+    unverified: bool = False
+
+    @property
+    def caveat(self) -> str:
+        parts = []
+        if self.form == "asymptotic":
+            parts.append("the expression inside O(.) or O~(.) with its unpublished constants (and log factors) left out: not a numeric bound")
+        if self.unverified:
+            parts.append("UNVERIFIED: the locator or the hypotheses of this result were not confirmed")
+        return "; ".join(parts)
+
+
+@dataclass(repr=False)
+class GeneralizationReport(Presentable):
+    """The answer of ``eval --measure generalization`` (shown by ``render/generalization.py``)."""
+
+    architecture: str
+    tensors: list                 # (name, shape, spectral, frobenius)
+    quantities: dict              # aggregate name -> number (None where not defined for this network)
+    bounds: list                  # BoundValue
+    notes: list
+    misses: list
+
+
+def evaluate_generalization(resolution, weights, margin=None, m=None, delta=None, input_norm=None,
+                            at: dict | str | None = None) -> GeneralizationReport:
+    """Evaluate every applicable norm-based bound of ``resolution`` on ``weights``."""
+    if resolution.measure != "generalization":
+        raise UsageError(f"weights are evaluated for --measure generalization, not {resolution.measure}")
+    q = resolution.quantities
+    bindings = _bindings(at, q)
+    specs = expanded(weight_tensors(q, bindings))
+    specs = [_bound_spec(s, bindings) for s in specs]
+    arrays = check_shapes(specs, load_weights(weights))
+    table = []
+    for s in specs:
+        a = arrays[s.name]
+        if a.ndim == 2:
+            n = norms(a)
+            table.append((s.name, tuple(a.shape), n["spec"], n["frob"]))
+        else:
+            table.append((s.name, tuple(a.shape), None, None))
+    data = {"margin": _positive(margin, "--margin"), "m": _positive(m, "--m", integer=True),
+            "delta": _probability(delta), "input_norm": _positive(input_norm, "--input-norm")}
+    quantities = _aggregates(q, specs, arrays, bindings, data)
+    bounds = [_evaluate(c, q, bindings, quantities, data) for c in resolution.uppers]
+    return GeneralizationReport(str(q.arch), table, {k: v for k, v in quantities.items()}, bounds,
+                                # the legend of the symbolic answer's norm symbols is not about these numbers
+                                [n for n in resolution.notes if not n.startswith("symbols:")],
+                                list(resolution.misses))
+
+
+def _bindings(at, q) -> dict:
+    from .expressions import check_bindings, parse_bindings
+    if not at:
+        return {}
+    b = parse_bindings(at) if isinstance(at, str) else dict(at)
+    if isinstance(at, str):
+        check_bindings(b, q.symbols(), at)
+    return {k: sp.sympify(v) for k, v in b.items()}
+
+
+def _bound_spec(spec, bindings):
+    spec.shape = tuple(sp.sympify(s).subs({x: bindings[x.name] for x in sp.sympify(s).free_symbols
+                                           if x.name in bindings}) for s in spec.shape)
+    return spec
+
+
+def _positive(value, option, integer=False):
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{option}: expected a number, got {value!r}") from None
+    if not math.isfinite(x) or x <= 0 or (integer and x != int(x)):
+        raise UsageError(f"{option}: expected a positive {'whole ' if integer else ''}number, got {value}")
+    return int(x) if integer else x
+
+
+def _probability(value):
+    x = _positive(value, "--delta")
+    if x is not None and x >= 1:
+        raise UsageError(f"--delta: expected a number in (0, 1), got {value}")
+    return x
+
+
+def _aggregates(q, specs, arrays, bindings, data) -> dict:
+    """The norm quantities from the actual matrices (one factor per layer copy)."""
+    input_norm, m = data["input_norm"], data["m"]
+    out = {"margin": data["margin"], "input_norm": input_norm,
+           "data_norm": input_norm * math.sqrt(m) if input_norm is not None and m is not None else None}
+    if q.canonical().get("spectral_product") is None:      # not a feed-forward chain of dense layers
+        return {**{k: None for k in ("lipschitz_product", "spectral_product", "spectral_complexity",
+                                     "frobenius_product", "max_width")}, **out}
+    rho = {pos: layer.activation.kind.lipschitz for pos, layer, _m in dense_layers(q)}
+    lip = spec_prod = frob_prod = 1.0
+    ratio = 0.0
+    widths = [int(sp.sympify(q.input_dim).subs(bindings))]
+    for s in specs:
+        if s.role != "weight":
+            continue
+        n = norms(arrays[s.name])
+        r = rho[s.layer]
+        lip *= float(r) if r is not None else math.nan
+        spec_prod *= n["spec"]
+        frob_prod *= n["frob"]
+        ratio += (n["l21"] / n["spec"]) ** (2 / 3) if n["spec"] > 0 else 0.0
+        widths.append(int(s.shape[0]))
+    return {"lipschitz_product": lip, "spectral_product": spec_prod,
+            "spectral_complexity": lip * spec_prod * ratio ** 1.5, "frobenius_product": frob_prod,
+            "max_width": max(widths), **out}
+
+
+def _evaluate(candidate, q, bindings, quantities, data) -> BoundValue:
+    result = candidate.result
+    canon = q.canonical()
+    subs, missing = {}, []
+    for letter, quantity in result.symbols.items():
+        if quantity in DATA_OPTIONS:
+            value = data.get(quantity) if quantity in data else quantities.get(quantity)
+            if value is None:
+                option = DATA_OPTIONS[quantity]
+                missing.append(f"{option} ({letter} in the paper)" + (
+                    "; the paper's ||X||_2 is bounded by B sqrt(m)" if quantity == "data_norm" else ""))
+                continue
+        elif quantity in quantities:
+            value = quantities[quantity]
+        else:
+            value = sp.sympify(canon[quantity]).subs(bindings)
+            if value.free_symbols:
+                missing.append(f"--at binding {', '.join(sorted(s.name for s in value.free_symbols))} "
+                               f"({letter} = {quantity} in the paper)")
+                continue
+            value = int(value) if value.is_Integer else float(value)
+        subs[letter] = value
+    bv = BoundValue(result.id, result.source.key, result.locator, result.form, result.bound_text, subs,
+                    missing=sorted(set(missing)),
+                    unverified=result.locator.startswith("UNVERIFIED") or candidate.unsound)
+    if not missing:
+        letters = {s.name: s for s in result.bound.free_symbols}
+        const = {letters[c]: 1 for c in result.constants if c in letters}
+        expr = result.bound.xreplace({**const, **{letters[k]: sp.Float(v, 30) for k, v in subs.items()
+                                                  if k in letters}})
+        bv.value = float(sp.N(expr, 15))
+    return bv
