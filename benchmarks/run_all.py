@@ -48,6 +48,28 @@ REASONS = {
         "never pickles): a repeated query would not even import sympy. 2. The precomputed "
         "canonical forms above. 3. Check sizes with plain integer arithmetic when they are "
         "numbers or single symbols (the common case) instead of asking sympy's assumptions."),
+    "engine": (
+        "Issue 13, first round (profiled with cProfile on these cases): the same log argument was "
+        "re-analysed once per expanded term (memoised by structure now), a max inside the log of a "
+        "growth-function bridge was lifted over every term of the bound (2^k branches: now taken apart "
+        "inside the log, log max(a, b) = Θ(log a + log b)), sympy's printer made sort keys (memoised), "
+        "and the convex-pair search of the pruning tried every pair (now grouped by which rays each "
+        "term covers). That took a chain of 2 distinct widths from 13 s to 0.45 s and the "
+        "pathological case from 23 s to ~0.4 s. What is left: sympy's expand of W·log(...) into "
+        "hundreds of terms and the pair search over them (~70% of the 10-width chain), and counting "
+        "through sympy (the 10,000-layer symbolic chain).",
+        "Compose forms structurally instead of expanding: reduce each count (W, U, L) once to its "
+        "dominant exponent vectors, evaluate a bound's monomial in W, U, L on those vectors (a product "
+        "is a Minkowski sum of frontiers, a power a scaling), prune with a sort-based skyline; store "
+        "each theorem's bound in that form per file hash; counts as dicts of exponent tuples."),
+    "theorem-files": (
+        "User theorem files are parsed and validated expression by expression on every cold start "
+        "(the built-ins are stamped per content hash, user directories are not).",
+        "Validate user files once per content hash like the built-ins (JSON cache, never pickle)."),
+    "sweep": (
+        "Not profiled in this round: the sweep kernel calls the lambdified bound and the count through "
+        "a plan object per column.",
+        "Fuse the count and the bound into one lambdified function without per-call checks."),
     "chain-10000": (
         "lark's LALR tree building with propagate_positions=True is ~0.85-1.35 s of the total; "
         "building layers and the graph (~0.2 s) and counting (~0.2 s, linear) are small (profile in "
@@ -100,6 +122,27 @@ def rows_from(data: dict) -> list[dict]:
     if m is not None:
         add("warm `bound`, mixed 10-layer chain (LSTM/GRU/RNN/dense), new resolution ≤ 2 ms median",
             fmt_time(m), m <= 0.002, "warm-uncached")
+    # issue 13 (bench_engine.py): CPU medians of new queries, ratios within the same run
+    for name, label in (
+            ("test_new_query_10_distinct_symbolic_widths",
+             "warm new `bound()`, 10-layer chain of distinct symbolic widths (`dense(n0+k)` … `dense(n9+k)`) ≤ 5 ms"),
+            ("test_new_query_30_distinct_symbolic_widths",
+             "the same with 30 distinct widths ≤ 20 ms; t(30)/t(10) ≤ 9 (at most quadratic)"),
+            ("test_new_query_10_distinct_numeric_widths", "warm new query, 10 distinct numeric widths ≤ 2 ms"),
+            ("test_pathological_repeat_every_memo_cleared",
+             "`input(2 + h + 7) -> ((dense(m, bias=true))^(L+1))^3 -> dense(n, act=sign) -> dense((h)^3, "
+             "act=hardtanh)`, every memo cleared ≤ 50 ms"),
+            ("test_10000_distinct_symbolic_widths_parse_count",
+             "10,000-layer chain of distinct symbolic widths, parse + count ≤ 1 s, t(10k)/t(1k) ≤ 11")):
+        e = info(name)
+        if not e:
+            continue
+        figure = fmt_time(e["cpu_median_s"]) + " CPU"
+        met = e["cpu_median_s"] <= e["target_s"]
+        if "ratio" in e:
+            figure += f"; ratio {e['ratio']}"
+            met = met and e["ratio"] <= e["target_ratio"]
+        add(label, figure, met, "engine")
     # lstm^L
     lstm = {k: med(f"test_lstm_resolve_independent_of_L[{k}]") for k in ("2", "L", "1000")}
     if all(v is not None for v in lstm.values()):
@@ -109,11 +152,11 @@ def rows_from(data: dict) -> list[dict]:
     # bench_parse.py figures
     for name, b in by_name.items():
         if name.startswith("test_") and "10000" in name and "chain" in name and "bound" not in name:
-            add("10,000-layer chain parse + count ≤ 1 s", fmt_time(b["stats"]["median"]),
-                b["stats"]["median"] <= 1.0, "chain-10000")
+            add("10,000-layer chain, integer widths, parse + count ≤ 0.3 s", fmt_time(b["stats"]["median"]),
+                b["stats"]["median"] <= 0.3, "chain-10000")
         if "ratio_10k_over_1k" in b.get("extra_info", {}):
             r = b["extra_info"]["ratio_10k_over_1k"]
-            add("10,000-layer chain linear (t(10k)/t(1k), linear = 10; sanity < 30)", f"{r}", r < 30)
+            add("10,000-layer chain linear: t(10k)/t(1k) ≤ 11", f"{r}", r <= 11, "chain-10000")
         if "ratio_1000_over_2" in b.get("extra_info", {}):
             e = b["extra_info"]
             add("`lstm(n)^L` parse + count independent of L", f"^1000/^2 = {e['ratio_1000_over_2']}, "
@@ -128,22 +171,24 @@ def rows_from(data: dict) -> list[dict]:
         add("10,000-layer chain parse + count + resolve (reported)", fmt_time(m), None)
     e = info("test_cold_cli_bound_vs_import_baseline")
     if e:
-        add("cold `vcbound bound ARCH` ≤ 1.3 × `python -c \"import sympy, networkx, lark\"`",
+        add("cold `vcbound bound` of the README example ≤ 1.1 × `python -c \"import sympy, networkx, lark\"`",
             f"{e['ratio']:.2f}× ({e['cli_median_s']:.3f} s vs {e['baseline_median_s']:.3f} s)",
-            e["ratio"] <= e["target_ratio"], "cold-cli")
+            e["ratio"] <= 1.1, "cold-cli")
     for name, label in (("test_theorem_base_load_cold", "theorem base load, cold (reported)"),
                         ("test_theorem_base_load_warm", "theorem base load, warm (reported)"),
                         ("test_theorem_base_check_cold", "`theorems check` of the built-in base (reported)"),
-                        ("test_load_1000_files_cold", "1,000 generated theorem files, cold (reported)"),
                         ("test_load_1000_files_warm", "1,000 generated theorem files, warm (reported)")):
         m = med(name)
         if m is not None:
             add(label, fmt_time(m), None)
+    m = med("test_load_1000_files_cold")
+    if m is not None:
+        add("1,000 user theorem files, cold ≤ 0.3 s", fmt_time(m), m <= 0.3, "theorem-files")
     e = info("test_sweep_10000_points_within_1_2x_of_numpy")
     if e:
-        add("sweep of 10,000 grid points ≤ 1.2 × hand-written numpy",
+        add("sweep of 10⁴ points ≤ 1.05 × hand-written numpy (issue 13; the sweep's own test asserts ≤ 1.2)",
             f"{e['ratio']:.2f}× ({e['sweep_us']:.0f} µs vs {e['numpy_us']:.0f} µs, best of interleaved calls)",
-            e["ratio"] <= 1.2)
+            e["ratio"] <= 1.05, "sweep")
     return rows
 
 
@@ -173,7 +218,10 @@ def write(rows: list[dict], data: dict, out: Path, rc: int) -> None:
             missed.append(r["key"])
     if missed:
         lines += ["", "## Missed targets: reasons and plans", ""]
-        titles = {"warm-uncached": "Warm query for a new architecture",
+        titles = {"engine": "Symbolic architectures (issue 13)",
+                  "theorem-files": "1,000 user theorem files, cold",
+                  "sweep": "Sweep against hand-written numpy",
+                  "warm-uncached": "Warm query for a new architecture",
                   "cold-cli": "Cold `vcbound bound`",
                   "chain-10000": "10,000-layer chain"}
         for key in missed:

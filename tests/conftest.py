@@ -2,13 +2,21 @@
 
 ``vcbound_cli(*args)`` runs the installed console script (the one next to this interpreter),
 ``vcbound_module(*args)`` runs ``python -m vcbound``; both return a ``CompletedProcess`` with text
-stdout/stderr. Tests that only need the exit code and output in-process call ``vcbound.cli.main``.
+stdout/stderr. ``vcbound_bounded(*args)`` runs ``python -m vcbound`` in a sandbox (its own HOME,
+cache and working directory under ``tmp_path``, an address-space limit and a timeout) and also
+reports the child's peak memory and every file it wrote outside its cache directory.
+Tests that only need the exit code and output in-process call ``vcbound.cli.main``.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,5 +53,99 @@ def vcbound_module():
 
     def run(*args, cwd=None, timeout=60):
         return _run([sys.executable, "-m", "vcbound", *map(str, args)], cwd=cwd, timeout=timeout)
+
+    return run
+
+
+# A hostile input must be refused long before these; they only keep a regression from taking the
+# machine down with it (address space, not resident memory: the interpreter maps far more than it uses).
+ADDRESS_SPACE_LIMIT = 2 * 1024 ** 3
+HANG_TIMEOUT = 60
+
+
+@dataclass
+class BoundedRun:
+    """What a sandboxed ``python -m vcbound`` did."""
+
+    returncode: int | None       # None: killed after HANG_TIMEOUT seconds
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float               # peak resident memory of the child (inf if it could not say)
+    written: list                # files created or changed under the sandbox, outside the cache
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+# The child measures its own peak: the resident high-water mark of the process after exec
+# (/proc/self/status VmHWM). rusage from wait4 would not do: a child forked from pytest starts with
+# pytest's pages, and Linux keeps that high-water mark across exec.
+_CHILD = """
+import atexit, os, resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+
+def _peak():
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        with open("/proc/self/status") as fh:
+            kb = int(next(line for line in fh if line.startswith("VmHWM:")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        pass
+    with open(os.environ["VCBOUND_TEST_PEAK_FILE"], "w") as fh:
+        fh.write(str(kb))
+
+atexit.register(_peak)
+sys.argv[0] = "vcbound"
+runpy.run_module("vcbound", run_name="__main__", alter_sys=True)
+"""
+
+
+def _files(root: Path) -> dict:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
+
+
+@pytest.fixture
+def vcbound_bounded(tmp_path):
+    """Run ``python -m vcbound`` in ``tmp_path/work`` with HOME and XDG dirs under ``tmp_path``."""
+    sandbox = tmp_path / "sandbox"
+    work, home, cache = sandbox / "work", sandbox / "home", sandbox / "cache"
+    for d in (work, home, cache):
+        d.mkdir(parents=True, exist_ok=True)
+
+    peak_file = tmp_path / "peak-kb.txt"
+
+    def run(*args, env=None, input=None) -> BoundedRun:
+        environ = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(cache), XDG_DATA_HOME=str(home / "data"),
+                       VCBOUND_TEST_PEAK_FILE=str(peak_file))
+        environ.update(env or {})
+        peak_file.unlink(missing_ok=True)
+        before = _files(sandbox)
+        child = _CHILD.format(limit=ADDRESS_SPACE_LIMIT)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-c", child, *map(str, args)], cwd=work, env=environ,
+                                    stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                                    stdout=out, stderr=err)
+            if input is not None:
+                proc.stdin.write(input.encode())
+                proc.stdin.close()
+            timer = threading.Timer(HANG_TIMEOUT, proc.kill)
+            timer.start()
+            try:
+                _, status = os.waitpid(proc.pid, 0)
+            finally:
+                timer.cancel()
+            seconds = time.perf_counter() - start
+            proc.returncode = None if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
+            out.seek(0), err.seek(0)
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
+        after = _files(sandbox)
+        written = sorted(p for p, v in after.items() if before.get(p) != v and not p.startswith("cache/"))
+        peak_kb = int(peak_file.read_text()) if peak_file.exists() else float("inf")
+        return BoundedRun(proc.returncode, stdout, stderr, seconds, peak_kb / 1024, written)
 
     return run

@@ -19,7 +19,7 @@ from hypothesis import given, settings, strategies as st
 
 import vcbound.expressions as ex
 from vcbound.errors import ExpressionError, SourceError, VcboundError
-from vcbound.expressions import (MAX_DIGITS, MAX_NESTING, MAX_TEXT, check_nesting, make_symbol,
+from vcbound.expressions import (MAX_DIGITS, MAX_EXPRESSION, MAX_NESTING, check_nesting, make_symbol,
                                  parse_bindings, parse_condition, parse_expression)
 
 n, m, w, k, q = (make_symbol(s) for s in "nmwkq")
@@ -205,7 +205,7 @@ def test_functions_can_be_refused():
     ("exp(exp(10))", "number too large"),
     ("n^(10^6)", "exponent too large"),
     ("1" * (MAX_DIGITS + 1), "number too large"),
-    ("n" * (MAX_TEXT + 1), "expression too long"),
+    ("n" * (MAX_EXPRESSION + 1), "expression too long"),
 ])
 def test_hostile_input_is_refused_quickly(text, fragment):
     start = time.perf_counter()
@@ -349,3 +349,72 @@ def test_binding_errors_point_into_the_whole_text(text, fragment, col):
     assert err.filename == "--at"
     if len(text) <= 120:
         assert str(err).split("\n")[1] == text          # the whole --at text, not the fragment
+
+
+# ---- exact numbers are judged by their digits before they are built (issue 15) -------------------------
+@pytest.mark.parametrize("text", [
+    "(1/3)^(10^9)",                 # a fraction below 1: the value is small, its exact form is not
+    "(1/2)^(10^10)",
+    "1.0000001^(10^7)",             # a decimal is an exact fraction 10000001/10000000
+    "(2/3)^(10^4)",
+    "(2/3)^(-(10^4))",
+    "2^(10^9/7)",                   # sympy pulls the integer part out of a fractional exponent
+    "sqrt(2)^(10^9)",               # becomes 2^(5*10^8)
+    "(2*pi)^(10^9)",                # distributes over the product
+    "(2*n)^9999",                   # a symbolic base with a numeric factor
+    "(n/3)^9999",
+    "e^1000",
+    "(1/10^399)*(1/10^399)",        # products and quotients of allowed numbers
+    "n/10^399/10^399",
+    "1/10^399 + 1/(10^399 - 1)",
+    "1e-400",
+    "0." + "0" * 500 + "1",
+    "1." + "0" * 500 + "1",
+    "n^(10^399)",
+    "exp(10^399)",
+])
+def test_exact_numbers_too_large_to_build_are_refused_quickly(text):
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(f"m + ({text})")
+    assert time.perf_counter() - start < 1
+    err = info.value
+    assert ("number too large" in err.message or "exponent too large" in err.message), err.message
+    assert (err.line, err.column) == (1, 6), str(err)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1^(10^399)", 1),
+    ("(-1)^(10^399)", 1),
+    ("0^(10^399)", 0),
+    ("(1/2)^1000", sp.Rational(1, 2 ** 1000)),
+    ("0.5^(-3)", 8),
+    ("1e-399", sp.Rational(1, 10 ** 399)),
+    ("10^399 / 7", sp.Rational(10 ** 399, 7)),
+    ("(10^399 + 7)^(1/2)", sp.sqrt(10 ** 399 + 7)),
+    ("e^900", sp.exp(900)),
+    ("n^9999", n ** 9999),
+])
+def test_exact_numbers_within_the_limits_are_exact(text, value):
+    assert parse_expression(text) == value
+
+
+def test_min_and_max_arguments_are_limited():
+    # sympy compares min/max arguments pairwise with symbolic assumptions: 60 arguments took 11 s
+    parse_expression("min(" + ", ".join(f"n^{i}" for i in range(1, ex.MAX_MINMAX + 1)) + ")")
+    text = "max(n, m) + min(" + ", ".join(f"n{i}^2 + m" for i in range(60)) + ")"
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError, match="too many arguments to min"):
+        parse_expression(text)
+    assert time.perf_counter() - start < 2
+
+
+def test_long_expressions_are_refused_before_parsing():
+    # a 1.2 MB bound took 29-49 s and 670 MB before it was refused
+    text = " + ".join(f"{i}*n" for i in range(200_000))
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text, filename="bound")
+    assert time.perf_counter() - start < 1
+    assert info.value.message.startswith(f"expression too long ({len(text)} characters; at most {MAX_EXPRESSION})")
+    assert str(info.value).startswith(f"bound:1:{MAX_EXPRESSION + 1}: ")

@@ -561,3 +561,409 @@ def test_missing_and_hostile_user_directories_are_reported_not_raised(tmp_path):
     base = th.load_theorems([user, tmp_path / "missing"], use_env=False)
     assert any(p.path == str(tmp_path / "missing") and "no such file" in p.message for p in base.problems)
     assert not any(p.path.startswith(str(vcbound.paths.theorems_dir())) for p in base.problems)
+
+
+# ---- round two (issue 15): every reproducer through the real program ----------------------------------
+# Each ends with a one-line positioned error (or a correct answer): no traceback, bounded memory,
+# nothing written outside the cache directory. The sandbox is the `vcbound_bounded` fixture.
+
+PEAK_MB = 200
+
+
+def assert_refused(run, headline: str, match: str, code: int = 1):
+    """``run`` ended with exit ``code`` and one positioned error line starting with ``headline``."""
+    assert run.returncode == code, (run.returncode, run.output[-2000:])
+    assert "Traceback" not in run.output, run.output[-2000:]
+    first = run.stderr.splitlines()[0] if run.stderr else ""
+    assert first.startswith(headline) and match in first, run.stderr[:2000]
+    assert_bounded(run)
+
+
+def assert_bounded(run):
+    assert run.peak_mb < PEAK_MB, f"{run.peak_mb:.0f} MB"
+    assert run.written == [], run.written
+
+
+ARCH = "input(d) -> dense(n, act=relu) -> dense(1)"
+
+
+@pytest.mark.parametrize("value", ["(1/3)^(10^9)", "(1/2)^(10^10)", "1.0000001^(10^7)", "(2/3)^(10^4)",
+                                   "sqrt(2)^(10^9)", "2^(10^9/7)"])
+def test_fractional_powers_in_at_values_are_refused(vcbound_bounded, value):
+    # (1/3)^(10^9) ran for more than 60 s, (1/2)^(10^10) took 2.9 GB, (2/3)^(10^4) was a ValueError
+    run = vcbound_bounded("params", "input(d) -> dense(n)", "--at", f"n={value}")
+    assert_refused(run, "--at:1:3: ", "number too large")
+
+
+def test_fractional_power_in_an_architecture_size_is_refused(vcbound_bounded):
+    # a traceback after 12 s ("exceeds the 4300-digit limit")
+    run = vcbound_bounded("params", "input(d) -> dense((1/2)^(10^9))")
+    assert_refused(run, "<arch>:1:19: ", "number too large")
+
+
+@pytest.mark.parametrize("args, headline", [
+    (["sweep", ARCH, "--vary", "n=(1/3)^(10^9)", "--at", "d=3"], "--vary"),
+    (["sweep", ARCH, "--vary", "n=1..(1/3)^(10^9)", "--at", "d=3"], "--vary"),
+    (["eval", ARCH, "--at", "n=4,d=3", "--measure", "sample_realizable", "--eps", "(1/3)^(10^9)",
+      "--delta", "0.1"], "--eps"),
+    (["bound", ARCH, "--assume", "n >> (1/3)^(10^9)"], "--assume"),
+])
+def test_fractional_powers_in_every_other_entry_point_are_refused(vcbound_bounded, args, headline):
+    run = vcbound_bounded(*args)
+    assert_refused(run, headline, "number too large")
+
+
+def _power_theorem(key: str, bound: str) -> str:
+    return _theorem_file(key, bound=bound).replace('symbols = { w = "W", k = "T" }',
+                                                   'symbols = { W = "W" }')
+
+
+def test_fractional_power_in_a_theorem_file_is_reported_and_skipped(vcbound_bounded, tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "pow2026x.toml").write_text(_power_theorem("pow2026x", "W*(1/3)^(10^9)"), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert f"{user / 'pow2026x.toml'}:16: bound 'W*(1/3)^(10^9)'" in run.stdout and "number too large" in run.stdout
+    assert_bounded(run)
+    # through the environment, every command still answers, with the file reported
+    run = vcbound_bounded("params", "input(d) -> dense(n)", env={"VCBOUND_THEOREMS": str(user)})
+    assert run.returncode == 0 and "W = d*n + n" in run.stdout, run.output
+    assert_bounded(run)
+    run = vcbound_bounded("bound", ARCH, env={"VCBOUND_THEOREMS": str(user)})
+    assert run.returncode == 0 and "pow2026x.toml:16" in run.stderr, run.output
+    assert_bounded(run)
+
+
+def test_a_megabyte_bound_in_a_theorem_file_is_refused_before_parsing(vcbound_bounded, tmp_path):
+    # 29-49 s and 670 MB before the refusal
+    user = tmp_path / "user"
+    user.mkdir()
+    bound = " + ".join(f"{i}*W" for i in range(150_000))
+    (user / "long2026x.toml").write_text(_power_theorem("long2026x", bound), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert "expression too long" in run.stdout
+    assert_bounded(run)
+
+
+# ---- LaTeX injection through a theorem file (issue 15, item 2) ----------------------------------------
+# A theorem file contributes its BibTeX entry (written verbatim into a standalone document, and by
+# BibTeX into the .bbl), its key and its locators (\citep[locator]{key}) to LaTeX output. The
+# validator accepts them only as data; tests/test_render_latex.py compiles what the renderer makes
+# of hostile text that bypasses the validator.
+
+def _latex_theorem(key: str, bibtex: str, locator: str = "Theorem 1, p. 2", lemma_locator: str = "p. 3") -> str:
+    return (f"[source]\nkey = \"{key}\"\nbibtex = '''{bibtex}'''\nversion = \"x\"\nverification = \"abstract\"\n"
+            f"read = \"x\"\n\n[[result]]\nid = \"{key}_upper\"\nlocator = '''{locator}'''\nstatement = \"x\"\n"
+            f"measure = \"vc\"\ndirection = \"upper\"\nscope = \"every\"\nform = \"asymptotic\"\nbound = \"W\"\n"
+            f"symbols = {{ W = \"W\" }}\nrequires = {{ topology = \"any\", activation = \"any\" }}\n\n"
+            f"[[lemma]]\nid = \"{key}_lemma\"\nlocator = '''{lemma_locator}'''\nstatement = \"x\"\n"
+            f"transform = \"unroll\"\n")
+
+
+FILECONTENTS_ESCAPE = ("@misc{tex2026x, title = {Harmless\n\\end{filecontents*}\n"
+                       "\\AtBeginDocument{\\input{/etc/hostname}}\n\\begin{filecontents*}{x.bib}\n}, year = {2026}}")
+
+
+@pytest.mark.parametrize("bibtex, line, fragment", [
+    (FILECONTENTS_ESCAPE, 4, "'\\end{filecontents' in the BibTeX entry would close the embedded bibliography"),
+    (FILECONTENTS_ESCAPE, 5, "LaTeX command '\\AtBeginDocument' is not allowed"),
+    (FILECONTENTS_ESCAPE, 5, "LaTeX command '\\input' is not allowed"),
+    ("@misc{tex2026x, title = {A {\\csname input\\endcsname} b}, year = {2026}}", 3, "'\\csname' is not allowed"),
+    ("@misc{tex2026x, title = {^^5cinput^^7b/etc/hostname^^7d}, year = {2026}}", 3, "'^^' is TeX's notation"),
+    ("@misc{tex2026x, title = \"{\\def\\x{y}}\", year = {2026}}", 3, "'\\def' is not allowed"),
+    ("@misc{tex2026x, title = {50% of #1 & more}, year = {2026}}", 3, "unescaped '%'"),
+    ("@misc{tex2026x, title = {x_1 and $y}, year = {2026}}", 3, "'_' outside math"),
+    ("@misc{tex2026x, title = {x_1 and $y}, year = {2026}}", 3, "unclosed '$'"),
+    ("@misc{tex2026x, url = {http://x/\\input{y}}, year = {2026}}", 3, "'\\' in a URL field"),
+    ("@preamble{tex2026x, title = {x}}", 3, "'@preamble' is not a reference"),
+])
+def test_bibtex_that_is_tex_code_is_refused(tmp_path, bibtex, line, fragment):
+    path = tmp_path / "tex2026x.toml"
+    path.write_text(_latex_theorem("tex2026x", bibtex), encoding="utf-8")
+    report = th.check([str(tmp_path)])
+    found = [str(p) for p in report.problems if fragment in p.message]
+    assert found and found[0].startswith(f"{path}:{line}: BibTeX entry is not LaTeX-safe"), \
+        [str(p) for p in report.problems]
+    th.clear_cache()
+    base = th.load_theorems([tmp_path], use_env=False)
+    assert not [r for r in base.results if r.id == "tex2026x_upper"]      # the file is skipped
+
+
+@pytest.mark.parametrize("locator, fragment", [
+    ("Theorem 1], \\input{/etc/hostname} [p. 2", "unmatched ']'"),
+    ("Theorem 1, \\input{/etc/hostname}", "a backslash"),
+    ("p. 3 }", "unmatched '}'"),
+    ("p. {3", "unclosed '{'"),
+    ("p. 3 ^^5c", "'^^' is TeX's notation"),
+])
+@pytest.mark.parametrize("kind", ["result", "lemma"])
+def test_locators_that_are_not_plain_text_are_refused(tmp_path, locator, fragment, kind):
+    path = tmp_path / "loc2026x.toml"
+    bib = "@misc{loc2026x, title = {x}, year = {2026}}"
+    text = _latex_theorem("loc2026x", bib, locator=locator) if kind == "result" else \
+        _latex_theorem("loc2026x", bib, lemma_locator=locator)
+    path.write_text(text, encoding="utf-8")
+    report = th.check([str(tmp_path)])
+    what = "result 'loc2026x_upper'" if kind == "result" else "lemma 'loc2026x_lemma'"
+    assert any(f"locator of {what} is not plain text" in p.message and fragment in p.message
+               for p in report.problems), [str(p) for p in report.problems]
+
+
+def test_latex_safe_data_with_accents_math_and_brackets_is_accepted(tmp_path):
+    bib = ("@article{ok2026x, author = {G{\\\"o}del, Kurt and Erd\\H{o}s, P. and M\\'{e}nard, {\\AA}se},\n"
+           "  title = {On $\\epsilon$-nets, {VC} classes \\& 50\\% of $x_1^2$ --- a {\\em study}},\n"
+           "  journal = {J. Test}, year = {2026}, url = {https://example.org/a_b%20c#frag},\n"
+           "  doi = {10.1000/xyz123}}")
+    (tmp_path / "ok2026x.toml").write_text(
+        _latex_theorem("ok2026x", bib, locator="Theorem 2 [journal version], § 3.1 {a}, p. 5"), encoding="utf-8")
+    report = th.check([str(tmp_path)])
+    assert report.problems == [], [str(p) for p in report.problems]
+
+
+def test_the_reported_injection_fails_theorems_check_through_the_cli(vcbound_bounded, tmp_path):
+    # `theorems check` said OK, and --format latex --standalone compiled /etc/hostname into the PDF
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "tex2026x.toml").write_text(_latex_theorem("tex2026x", FILECONTENTS_ESCAPE), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert f"{user / 'tex2026x.toml'}:4: BibTeX entry is not LaTeX-safe" in run.stdout
+    run = vcbound_bounded("--theorems", user, "bound", ARCH, "--format", "latex", "--standalone")
+    assert run.returncode == 0, run.output
+    assert "tex2026x" not in run.stdout and "AtBeginDocument" not in run.stdout
+    assert "tex2026x.toml:4" in run.stderr            # reported as skipped
+    assert_bounded(run)
+
+
+# ---- sweeps: grid sizes, huge values, one numeric path with eval, plot files (items 3, 4, 9) ---------
+
+def test_a_grid_too_large_is_refused_from_the_ranges(vcbound_bounded):
+    # both axes were built as lists before the point limit was checked: 6.3 GB, no refusal after 400 s
+    run = vcbound_bounded("sweep", "input(d) -> dense(n, act=relu)^L -> dense(1)", "--vary", "n=1..20000000",
+                          "--vary", "L=1..20000000", "--at", "d=1")
+    assert_refused(run, "--vary: the grid has 400,000,000,000,000 points", "at most 20,000,000")
+
+
+def test_ranges_are_not_expanded_before_the_grid_is_evaluated():
+    import tracemalloc
+    from vcbound.sweeps import parse_vary, MAX_POINTS
+    tracemalloc.start()
+    name, values = parse_vary(f"n=1..{MAX_POINTS}")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert name == "n" and len(values) == MAX_POINTS and values[-1] == MAX_POINTS and values[0] == 1
+    assert peak < 5_000_000, peak
+    with pytest.raises(VcboundError, match="more than 20,000,000 values"):
+        parse_vary(f"n=1..{MAX_POINTS}, 1..2")
+    with pytest.raises(VcboundError, match="the grid has 40,000,000 points"):
+        vcbound.sweep("input(d) -> dense(n)^L -> dense(1)", [f"n=1..{MAX_POINTS // 2}", "L=1..4"], at="d=1")
+
+
+@pytest.mark.parametrize("vary, column, fragment", [
+    ("n=10^399", 3, "'10^399' is beyond the float range of a sweep"),
+    ("n=4, 2^1100", 6, "'2^1100' is beyond the float range of a sweep"),
+    ("n=1..10^20", 3, "range too large: its end is above 2^53"),
+])
+def test_sweep_values_beyond_the_float_range_are_refused_with_a_position(vcbound_bounded, vary, column, fragment):
+    # 10^399 was an OverflowError inside the generated function
+    run = vcbound_bounded("sweep", ARCH, "--vary", vary, "--at", "d=1")
+    assert_refused(run, f"--vary:1:{column}: ", fragment)
+
+
+def test_sweep_and_eval_write_the_same_numbers_beyond_the_float_range():
+    # sweep printed W=inf at n = 10^300 where eval printed 2.0e600
+    from vcbound.evaluate import evaluate, format_number, _to_number
+    arch = "input(d) -> dense(n, act=relu) -> dense(n, act=relu) -> dense(1)"
+    ev = evaluate(arch, {"n": 10 ** 300, "d": 1})
+    sw = vcbound.sweep(arch, {"n": [10 ** 300, 10]}, at={"d": 1})
+    table = sw.table()
+    w_eval = format_number(_to_number(ev.params)).split(" (")[0]
+    assert w_eval == "1e+600" and "inf" not in table
+    header, first = table.splitlines()[0].split(), table.splitlines()[1].split()
+    assert first[header.index("W")] == w_eval
+    for row in ev.uppers:
+        if row.numeric and f"upper:{row.route.key}" in header:
+            assert first[header.index(f"upper:{row.route.key}")] == format_number(row.value).split(" (")[0], row.id
+    assert sw.columns[0].overflow[0] and not sw.columns[0].overflow[1]
+    assert "W: 1 value(s) outside the float range" in table
+
+
+@pytest.mark.parametrize("target, reason", [("missing/dir/x.png", "No such file or directory"),
+                                             ("/dev/full", "No space left on device"),
+                                             (".", "Is a directory")])
+def test_plot_that_cannot_be_written_is_an_error_not_wrote(vcbound_bounded, target, reason):
+    pytest.importorskip("matplotlib")
+    run = vcbound_bounded("sweep", ARCH, "--vary", "n=1..4", "--at", "d=1", "--plot", target)
+    assert run.returncode == 1 and "Traceback" not in run.output, run.output[-2000:]
+    # (matplotlib may first say that it builds its font cache, in the sandbox's cache directory)
+    assert run.stderr.splitlines()[-1] == f"--plot: cannot write {target}: {reason}"
+    assert "wrote" not in run.output
+    assert_bounded(run)
+
+
+# ---- theorem paths that are not files (item 7) --------------------------------------------------------
+
+def test_fifo_dangling_and_looping_theorem_paths_are_reported(vcbound_bounded, tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    os.mkfifo(user / "fifo2026x.toml")                   # blocked `theorems check` forever
+    (user / "dangling2026x.toml").symlink_to(user / "nowhere.toml")
+    (user / "loop2026x.toml").symlink_to(user / "loop2026x.toml")
+    (user / "ok2026x.toml").write_text(_theorem_file("ok2026x"), encoding="utf-8")
+    run = vcbound_bounded("theorems", "check", user)
+    assert run.returncode == 2 and "Traceback" not in run.output
+    assert f"{user / 'fifo2026x.toml'}: cannot read: not a regular file (a FIFO)" in run.stdout
+    assert f"{user / 'dangling2026x.toml'}: cannot read: a dangling symbolic link" in run.stdout
+    assert f"{user / 'loop2026x.toml'}: cannot read: a symbolic link loop" in run.stdout
+    assert "ok2026x" not in run.stdout                   # the good file has no problem
+    run = vcbound_bounded("theorems", "check", user / "fifo2026x.toml")
+    assert run.returncode == 2 and "not a regular file (a FIFO)" in run.stdout
+    # loading for a query reports them as skipped, and keeps the good file
+    th.clear_cache()
+    base = th.load_theorems([user], use_env=False)
+    assert {Path(p.path).name for p in base.problems} == {"fifo2026x.toml", "dangling2026x.toml", "loop2026x.toml"}
+    assert base.by_id("ok2026x_upper")
+
+
+# ---- terminal escape sequences are shown, not obeyed (item 8) -----------------------------------------
+
+def test_escape_sequences_in_an_arch_file_and_a_statement_are_made_visible(vcbound_bounded, tmp_path):
+    arch = tmp_path / "esc.arch"
+    arch.write_text("input(d) -> dense(n, act=relu) # \x1b]0;pwned\x07\x1b[2J\x9b31m\n-> dense(1)\n",
+                    encoding="utf-8")
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "esc2026x.toml").write_text(_theorem_file("esc2026x").replace(
+        'statement = "generated"', 'statement = "x \\u001b[2J \\u001b]0;pwned\\u0007 y"'), encoding="utf-8")
+    for args in (["bound", arch], ["explain", arch], ["params", arch],
+                 ["theorems", "show", "esc2026x_upper", "--theorems", user]):
+        run = vcbound_bounded(*args)
+        assert run.returncode == 0, run.output
+        assert not any(c in run.output for c in "\x1b\x07\x9b"), args
+        assert_bounded(run)
+    assert "\\x1b[2J" in run.stdout and "\\x07" in run.stdout        # visible, for the reader
+    run = vcbound_bounded("params", "input(d) -> dense(n, act=relu\x1b[2J)")
+    assert run.returncode == 1 and "\x1b" not in run.output and "\\x1b" in run.stderr
+
+
+def test_repl_output_shows_escape_sequences():
+    import io
+    from vcbound import repl
+    out = io.StringIO()
+    s = repl.Session(out=out, color=False)
+    s.run("let x = input(d) -> dense(n) # \x1b]0;pwned\x07")
+    s.run("bound x\x1b[2J")
+    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert "\\x1b" in out.getvalue()
+
+
+# ---- cache and sample parameters (item 10) ------------------------------------------------------------
+
+def test_stamp_path_that_is_a_directory_leaves_no_temporary_files(tmp_path, monkeypatch):
+    from vcbound import __version__
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "vcbound" / f"validated-{__version__}.json").mkdir(parents=True)
+    for _ in range(3):
+        monkeypatch.setattr(th, "_STAMPS", None)
+        th._remember_stamp("/some/file.toml", "0" * 64)
+    assert sorted(p.name for p in (tmp_path / "vcbound").iterdir()) == [f"validated-{__version__}.json"]
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"HOME": "", "XDG_CACHE_HOME": ""}, None),                 # was /.cache
+    ({"HOME": "/", "XDG_CACHE_HOME": ""}, None),
+    ({"HOME": "relative/home", "XDG_CACHE_HOME": ""}, None),     # would write into the working directory
+    ({"HOME": "/home/u", "XDG_CACHE_HOME": "relative"}, "/home/u/.cache"),   # a relative XDG value is ignored
+    ({"HOME": "/home/u", "XDG_CACHE_HOME": "/var/c"}, "/var/c"),
+    ({"HOME": "", "XDG_CACHE_HOME": "/var/c"}, "/var/c"),
+])
+def test_cache_directory_is_absolute_or_absent(monkeypatch, env, expected):
+    from vcbound.paths import user_dir
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    got = user_dir("XDG_CACHE_HOME", ".cache")
+    assert (None if got is None else str(got)) == expected
+    assert (th._stamp_path() is None) == (expected is None)
+
+
+def test_empty_home_writes_nothing(vcbound_bounded):
+    run = vcbound_bounded("bound", ARCH, env={"HOME": "", "XDG_CACHE_HOME": ""})
+    assert run.returncode == 0, run.output
+    assert_bounded(run)
+
+
+def test_tiny_eps_is_shown_as_given_or_refused(vcbound_bounded):
+    # --eps 1e-400 displayed as eps=0.0
+    run = vcbound_bounded("eval", ARCH, "--at", "n=10,d=1", "--measure", "sample_realizable", "--eps", "1e-350",
+                          "--delta", "0.1")
+    assert run.returncode == 0, run.output
+    assert "eps=1e-350" in run.stdout and "eps=0.0" not in run.stdout
+    run = vcbound_bounded("eval", ARCH, "--at", "n=10,d=1", "--measure", "sample_realizable", "--eps", "1e-400",
+                          "--delta", "0.1")
+    assert_refused(run, "--eps:1:1: ", "number too large")
+
+
+@pytest.mark.parametrize("units", ["0.5", "1e999", "true", '"64"', "-3"])
+def test_keras_units_that_are_not_whole_numbers_are_refused(tmp_path, capsys, units):
+    # 1e999 was an OverflowError traceback; 0.5 was silently truncated to a width of 0
+    import re
+    from vcbound.cli import main
+    text = (Path(__file__).parent / "data" / "keras" / "mlp.json").read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text(re.sub(r'"units":\s*\d+', f'"units": {units}', text, count=1))
+    assert main(["params", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "'units' must be a positive whole number" in err and "Traceback" not in err
+
+
+def test_the_progress_bar_keeps_its_carriage_returns_behind_the_filter(monkeypatch):
+    import io
+    from vcbound.progress import Progress
+    from vcbound.render.terminal import SafeStream
+    raw = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", SafeStream(raw))
+    bar = Progress(2, enabled=True)
+    bar.start -= 2.0
+    bar.step()
+    sys.stderr.write("user text \r\x1b[2J\n")
+    bar.close()
+    assert "\rsweep [" in raw.getvalue() and "user text \\x0d\\x1b[2J\n" in raw.getvalue()
+
+
+# ---- exact numbers built by substituting values (the class of item 1, after parsing) ------------------
+
+def test_substituting_huge_values_computes_in_floating_point_not_exactly():
+    # n^10000 at n = 10^399 is a 4-million-digit integer: seconds to build, and unprintable
+    import sympy as sp
+    from vcbound.expressions import make_symbol, substitute
+    n, m = make_symbol("n", True), make_symbol("m", True)
+    start = time.perf_counter()
+    big = substitute(n ** 10000 * m ** 10000, {"n": sp.Integer(10) ** 399, "m": sp.Integer(10) ** 399})
+    assert time.perf_counter() - start < 2
+    assert isinstance(big, sp.Float) and abs(sp.log(big, 10) - 7_980_000) < 1e-6
+    assert substitute(n ** 2 + n, {"n": sp.Integer(10) ** 399}) == 10 ** 798 + 10 ** 399     # still exact
+
+
+def test_params_and_repl_eval_of_a_huge_power_answer(vcbound_bounded):
+    run = vcbound_bounded("params", "input(d) -> dense(n^10000)", "--at", "n=10^399,d=1")
+    assert run.returncode == 0 and "Traceback" not in run.output, run.output[-2000:]
+    assert "W = 2.00000000000000e+3990000" in run.stdout
+    assert_bounded(run)
+    run = vcbound_bounded("repl", "-e", "calc n^10000 at n=10^399", "-e", "calc 2^n at n=10^399")
+    assert run.returncode == 0, run.output[-2000:]
+    assert run.stdout.splitlines()[0] == "1e+3990000 (beyond float range)"
+    assert run.stdout.splitlines()[1].startswith("5.296109083e+30102999566398119521373889472448026239")
+    assert_bounded(run)
+
+
+def test_repeat_count_of_ten_to_the_hundred_with_a_fractional_lipschitz_constant():
+    # the norm quantities took (1/4)^(10^100) exactly (sigmoid's Lipschitz constant): never finished
+    res, exc, elapsed = timed(vcbound.bound, "input(d) -> dense(n, act=sigmoid)^(10^100) -> dense(1)")
+    assert exc is None and res.upper is not None and elapsed < 20
+    from vcbound.expressions import bounded_power
+    import sympy as sp
+    assert bounded_power(sp.Rational(1, 4), 3) == sp.Rational(1, 64)                 # small: exact
+    big = bounded_power(sp.Rational(1, 4), sp.Integer(10) ** 100)
+    assert isinstance(big, sp.Float) and big > 0

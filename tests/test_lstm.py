@@ -106,3 +106,82 @@ def test_compare_names_different_route_kinds(base):
     assert cmp.to_json()["upper"]["route_note"].startswith("routes differ")
     # with the lemma both sides have the same kinds of route and no such sentence
     assert "routes differ" not in str(compare(RNN, LSTM1, base=base))
+
+
+# ------------------------------------------------------------------------------------------------
+# mixed activations: Keras cell activations, relu / threshold / linear heads
+# ------------------------------------------------------------------------------------------------
+FORECAST = "input(d, seq=T) -> lstm(n)^L -> last -> dense(h, act=relu) -> dense(1)"
+
+
+@pytest.mark.parametrize("text, column", [
+    ("input(d, seq=T) -> lstm(n, act=relu) -> last -> dense(1)", 28),
+    ("input(d, seq=T) -> gru(n, recurrent_act=relu) -> last -> dense(1)", 27),
+])
+def test_cell_activations_are_keras_only(vcbound_cli, text, column):
+    run = vcbound_cli("params", text)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    first, line, caret = run.stderr.splitlines()[:3]
+    assert first.startswith(f"<arch>:1:{column}: ") and "Keras" in first and "convention=keras" in first
+    assert caret.index("^") == column - 1
+    ok = vcbound_cli("params", text.replace("relu)", "relu, convention=keras)"), "--json")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_cell_activations_change_classes_not_counts():
+    from vcbound.api import count
+    plain = count("input(7, seq=T) -> lstm(5, convention=keras)")
+    relu = count("input(7, seq=T) -> lstm(5, act=relu, recurrent_act=hardtanh, convention=keras)")
+    assert plain.params == relu.params == 260            # Keras LSTM(5) on 7 inputs
+    assert {str(a) for a in plain.hidden_activations} == {"sigmoid", "tanh"}
+    assert {str(a) for a in relu.hidden_activations} == {"hardtanh", "relu"}
+    assert relu.units_by_activation() == {"hardtanh": (15, 0), "relu": (10, 0)}
+    gru = count("input(d, seq=T) -> gru(n)^L -> last -> dense(h, act=relu) -> dense(1)")
+    by = gru.units_by_activation()
+    assert by["sigmoid"][0] == 2 * by["tanh"][0] and str(by["relu"][1]) == "h"
+
+
+def test_forecasting_net_gets_an_upper_bound_every_step_cited_or_written(base):
+    res = bound(FORECAST, base=base)
+    assert res.upper is not None
+    assert res.growth_upper["T"].power == 2
+    for cand in res.upper.candidates:
+        ids = [s.id for s in cand.steps]
+        assert "relu_as_product" in ids and "threshold_as_steep_sigmoid" in ids, ids
+        assert ids[-1] == "schmitt_1999_km_extension" and cand.status == "derived" and not cand.unsound
+        for step in cand.steps:
+            # a cited result or lemma with a locator, or a definition whose argument is in a theorem file
+            assert step.locator and (step.citation or step.kind == "definition"
+                                     or step.id in {lem.id for lem in base.all_lemmas}), step
+    lemma = base.by_id("threshold_as_steep_sigmoid")
+    assert lemma.source.key == "koiran1997quadratic" and "Derived extension" in lemma.statement
+    assert "z * H(z)" in base.by_id("relu_as_product").statement
+    assert {"koiran1997quadratic", "schmitt1999vc"} <= set(res.upper.citations)
+
+
+def test_feedforward_mix_of_sigmoid_and_relu_is_rewritten(base):
+    res = bound("input(d) -> dense(h, act=sigmoid) -> dense(h, act=relu) -> dense(1)", base=base)
+    assert res.upper is not None
+    assert res.upper.candidates[0].view.name == "network + units as gates"
+
+
+def test_a_head_no_lemma_covers_is_a_precise_miss(base):
+    res = bound("input(d, seq=T) -> lstm(n)^L -> last -> dense(h, act=leaky_relu) -> dense(1)", base=base)
+    assert res.upper is None
+    nearest = res.misses[0]
+    assert nearest.result.id == "schmitt_1999_km_extension"
+    text = str(nearest)
+    assert "no lemma in the base rewrites leaky_relu" in text and "needs every activation in sigmoidal" in text
+    assert "needs topology" not in text       # unrolling removes that hypothesis; it is not what is missing
+
+
+def test_ratio_range_prints_decimals_and_the_regime_of_each_end(base):
+    c = compare(LSTM1, LSTM1.replace("lstm(n)", "lstm(2*n)"), base=base)
+    text = str(c)
+    assert "between 0.00391 (where T²·n⁸ dominates) and 0.0625 (where T⁴·d²·n⁴ dominates)" in text
+    js = c.to_json()["upper"]["ratio_constant"]
+    assert (js["low"], js["high"]) == ("1/256", "1/16")            # exact in JSON
+    assert js["low_where_dominant"] == "T**2*n**8" and js["high_where_dominant"] == "T**4*d**2*n**4"
+    from vcbound.render.pretty import significant
+    assert [significant(x) for x in (1 / 3, 2500, 123456, 6.666e-6, 1)] == ["0.333", "2500", "123000",
+                                                                         "0.00000667", "1"]

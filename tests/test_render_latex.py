@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -343,3 +344,107 @@ def test_standalone_without_citations_has_no_bibliography(base, monkeypatch, tmp
     _tex_available()
     out = compile_document(tex, tmp_path)
     assert out["cited"] == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile theorem text (issue 15, item 2): data in the output, never code, and it still compiles
+# ---------------------------------------------------------------------------------------------
+def _pdf_text(path) -> str:
+    if not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext (poppler-utils) is not installed, and CI is set")
+        pytest.skip("pdftotext not installed")
+    return _run(["pdftotext", "doc.pdf", "-"], path).stdout
+
+
+def _secret(tmp_path):
+    """A file whose content must never reach the PDF (it stands for /etc/hostname)."""
+    secret = tmp_path / "secret.tex"
+    secret.write_text("SECRETMARKER\n")
+    return secret
+
+
+def test_hostile_bibtex_that_bypasses_the_validator_is_never_compiled(base, monkeypatch, tmp_path):
+    # `theorems check` said OK to this once; a Source built in Python still must not inject
+    import dataclasses
+    import vcbound.render.latex as latex_mod
+    secret = _secret(tmp_path)
+    res = resolve(base, RNN_SIGMOID)
+    real = latex_mod.sources_for([res])
+    victim = cited_keys([res])[0]
+    hostile = (f"@misc{{{victim}, title = {{Harmless\n\\end{{filecontents*}}\n"
+               f"\\AtBeginDocument{{\\input{{{secret}}}}}\n\\begin{{filecontents*}}{{x.bib}}\n}}, year = {{2026}}}}")
+    sources = dict(real, **{victim: dataclasses.replace(real[victim], bibtex=hostile)})
+    monkeypatch.setattr(latex_mod, "sources_for", lambda resolutions: sources)
+    tex = resolutions_latex([res], explain=True, standalone=True)
+    assert "AtBeginDocument" not in tex and str(secret) not in tex
+    assert victim not in cites_in(tex)                      # not cited: no dangling citation either
+    _tex_available()
+    out = compile_document(tex, tmp_path)
+    assert victim not in out["cited"]
+    assert "SECRETMARKER" not in _pdf_text(tmp_path)
+    assert str(secret) not in (tmp_path / "doc.log").read_text(encoding="latin-1")
+    hostname = Path("/etc/hostname")
+    if hostname.is_file() and hostname.read_text().strip():
+        assert hostname.read_text().strip() not in tex
+
+
+def test_hostile_locator_stays_inside_the_citation():
+    from vcbound.render.refs import Citer
+    from vcbound.theorems import Source
+    src = Source("k2026x", "@misc{k2026x, title = {T}, year = {2026}}", "v", "abstract", "x", "", "k.toml")
+    cite = Citer({"k2026x": src}).cite("k2026x", locator="Theorem 1], \\input{/etc/hostname} [p. 2 } {")
+    assert cite.startswith("\\citep[") and cite.endswith("]{k2026x}")
+    inner = cite[len("\\citep["):-len("]{k2026x}")]
+    assert "\\input" not in inner and "\\textbackslash{}input" in inner
+    depth = 0
+    for i, ch in enumerate(inner):       # braces balanced, and every bracket inside a group
+        if ch in "{}" and inner[i - 1] != "\\":
+            depth += 1 if ch == "{" else -1
+            assert depth >= 0
+        if ch in "[]":
+            assert depth > 0, inner
+    assert depth == 0
+
+
+def test_validated_theorem_text_with_specials_compiles_and_reads_as_written(tmp_path, monkeypatch):
+    from vcbound.theorems import clear_cache
+    user = tmp_path / "user"
+    user.mkdir()
+    secret = _secret(tmp_path)
+    locator = "Theorem 2 [journal version], § 3.1 {a} & 50% #1 _x $y ~z ^w"
+    bib = ("@article{ok2026x, author = {G{\\\"o}del, Kurt and Erd\\H{o}s, Paul},\n"
+           "  title = {On $\\epsilon$-nets, {VC} classes \\& 50\\% of $x_1^2$ --- a study},\n"
+           "  journal = {J. Test}, year = {2026}, url = {https://example.org/a_b%20c#frag}}")
+    (user / "ok2026x.toml").write_text(f'''[source]
+key = "ok2026x"
+bibtex = \'\'\'{bib}\'\'\'
+version = "x"
+verification = "primary"
+read = "x"
+
+[[result]]
+id = "ok2026x_upper"
+locator = \'\'\'{locator}\'\'\'
+statement = "x \\\\input{{{secret}}}"
+measure = "vc"
+direction = "upper"
+scope = "every"
+form = "asymptotic"
+bound = "W"
+symbols = {{ W = "W" }}
+requires = {{ topology = "any", activation = "any" }}
+''', encoding="utf-8")
+    clear_cache()
+    monkeypatch.delenv("VCBOUND_THEOREMS", raising=False)
+    base = load_theorems([user], use_env=False)
+    assert base.problems == [], [str(p) for p in base.problems]
+    res = bound(FF_RELU, "vc", base=base)
+    tex = resolutions_latex([res], explain=True, standalone=True)
+    assert "ok2026x" in cites_in(tex) or "{ok2026x}" in tex
+    _tex_available()
+    out = compile_document(tex, tmp_path)
+    assert "ok2026x" in out["cited"] and "ok2026x" in out["bibitems"]
+    text = " ".join(_pdf_text(tmp_path).split())
+    assert "Theorem 2 [journal version], § 3.1 {a} & 50% #1 _x $y ~z ^w" in text
+    assert "SECRETMARKER" not in text

@@ -30,6 +30,8 @@ _LAZY = {
     "bound": ("resolver", "bound"),
     "compare": ("comparison", "compare"),
     "sweep": ("sweeps", "sweep"),
+    "tradeoff": ("tradeoff", "tradeoff"),
+    "Tradeoff": ("tradeoff", "Tradeoff"),
     "load_theorems": ("theorems", "load_theorems"),
     "evaluate_generalization": ("generalization", "evaluate_generalization"),
     "weight_tensors": ("tensors", "weight_tensors"),

@@ -210,7 +210,7 @@ class Term:
             # log(n + d/L) is Theta(log N) for polynomially related sizes: a pooled size log
             extra = sum(e for f, e in self.opaque if is_size_log(f))
             logs = logs + ((_POOLED, extra),)
-        o = {str(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
+        o = {_key(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
         logw = log_weights(logs, names, polynomial)
         return ([float((-1 if n in SMALL else 1) * p.get(n, 0)) + w for n, w in zip(names, logw)]
                 + [float(o.get(k, 0)) for k in opaque_names])
@@ -265,16 +265,23 @@ class Form:
 
     def opaque_keys(self) -> set:
         if self.kind == "sum":
-            return {str(f) for t in self.terms for f, _ in t.opaque}
+            return {_key(f) for t in self.terms for f, _ in t.opaque}
         return set().union(*(a.opaque_keys() for a in self.args))
 
     def unordered_keys(self, regime: "Regime") -> set:
         """The opaque factors the regime cannot order (size logs are ordered when sizes are
         polynomially related)."""
         if self.kind == "sum":
-            return {str(f) for t in self.terms for f, _ in t.opaque
+            return {_key(f) for t in self.terms for f, _ in t.opaque
                     if not (regime.polynomial and is_size_log(f))}
         return set().union(*(a.unordered_keys(regime) for a in self.args))
+
+
+@lru_cache(maxsize=65536)
+def _key(factor) -> str:
+    """``str`` of an opaque factor, memoised: it orders and identifies opaque factors, and sympy's
+    printer was half the time of a long chain's bound when it ran once per term."""
+    return str(factor)
 
 
 class _NotPolylog(Exception):
@@ -283,6 +290,18 @@ class _NotPolylog(Exception):
 
 def _terms_of(expr) -> list[Term]:
     """Reduce a positive expression to its terms (up to constant factors), before pruning."""
+    return list(_terms_of_cached(expr))
+
+
+@lru_cache(maxsize=65536)
+def _terms_of_cached(expr) -> tuple:
+    """``_terms_of`` memoised by structure: a bound repeats the same log argument and the same
+    count in every expanded term (a 10-layer chain of distinct widths re-analysed it thousands of
+    times). A _NotPolylog is not memoised (it is raised again, which is cheap)."""
+    return tuple(_terms_of_uncached(expr))
+
+
+def _terms_of_uncached(expr) -> list[Term]:
     if expr.is_number:
         if expr.is_positive is False and expr != 0:
             return [Term((), (), (), -1)]
@@ -326,6 +345,15 @@ def _terms_of(expr) -> list[Term]:
 
 
 def _log_terms(expr) -> list[Term]:
+    return list(_log_terms_cached(expr))
+
+
+@lru_cache(maxsize=65536)
+def _log_terms_cached(expr) -> tuple:
+    return tuple(_log_terms_uncached(expr))
+
+
+def _log_terms_uncached(expr) -> list[Term]:
     """log of a polynomial-like positive argument is Theta(sum of log x over its symbols).
 
     Products and powers inside the log are split first (log(3^(L*h) * h) = L*h*log 3 + log h);
@@ -339,6 +367,18 @@ def _log_terms(expr) -> list[Term]:
         for a in arg.args:
             out.extend(_log_terms(sp.log(a)))
         return out
+    if isinstance(arg, sp.Mul) and any(isinstance(f, sp.Max) for f in arg.args):
+        # log(c * g * max(a, b)) = Theta(log g + log a + log b) when c * g never decays (a power
+        # of a growing count, an exponential c^x): the max is taken apart inside the log instead
+        # of lifting it over the whole bound (which doubled the work once per term of the bound)
+        maxes = [f for f in arg.args if isinstance(f, sp.Max)]
+        rest = sp.Mul(*[f for f in arg.args if not isinstance(f, sp.Max)])
+        if (rest.is_number and rest >= 1) or (not rest.is_number and _growing_monomial(rest)):
+            out = [] if rest.is_number else _log_terms(sp.log(rest))
+            for m in maxes:
+                out.extend(_log_terms(sp.log(m)))
+            if out and all(t.sign > 0 for t in out):
+                return out
     if isinstance(arg, sp.log):
         inner_logs = _log_terms(arg)
         if all(not t.powers and not t.opaque and len(t.logs) == 1 and t.logs[0][1] == 1 and t.sign > 0
@@ -426,7 +466,7 @@ def _mul(a: Term, b: Term) -> Term:
         o[key] = o.get(key, 0) + e
     return Term(tuple(sorted((n, e) for n, e in p.items() if e != 0)),
                 tuple(sorted((n, e) for n, e in l.items() if e != 0)),
-                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: str(fe[0]))),
+                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: _key(fe[0]))),
                 a.sign * b.sign)
 
 
@@ -532,7 +572,7 @@ def _ge(pb: tuple, pa: tuple) -> bool:
 def _le_proj(pa: tuple, pbs: list) -> bool:
     """``_le`` on projections onto the rays (precomputed: this is the hot loop)."""
     full = (1 << len(pa)) - 1
-    masks = []
+    by_mask: dict = {}
     for pb in pbs:
         # the rays on which pb alone is at least pa
         mask = 0
@@ -541,33 +581,42 @@ def _le_proj(pa: tuple, pbs: list) -> bool:
                 mask |= 1 << k
         if mask == full:
             return True
-        masks.append(mask)
+        by_mask.setdefault(mask, []).append(pb)
     # a convex combination of two is below pa on a ray where both are: only pairs whose masks
-    # cover every ray can work (this filter keeps the pair search cheap on long sums)
-    for i in range(len(pbs)):
-        b1, m1 = pbs[i], masks[i]
-        for j in range(i + 1, len(pbs)):
-            if m1 | masks[j] != full:
+    # cover every ray can work. Terms are grouped by mask, so that the pairs of masks are filtered
+    # once (a long sum has many terms but few distinct masks), and only covering pairs are solved.
+    masks = list(by_mask)
+    for a in range(len(masks)):
+        ma = masks[a]
+        for b in range(a, len(masks)):
+            mb = masks[b]
+            if ma | mb != full:
                 continue
-            b2 = pbs[j]
-            lo, hi = 0.0, 1.0
-            # need lam*c1 + (1-lam)*c2 >= 0 on every ray, c = b - a there
-            for x, y1, y2 in zip(pa, b1, b2):
-                c1, c2 = y1 - x, y2 - x
-                slope = c1 - c2
-                if abs(slope) < TOL:
-                    if c2 < -TOL:
-                        lo, hi = 1.0, 0.0
-                        break
-                elif slope > 0:
-                    lo = max(lo, -c2 / slope)
-                else:
-                    hi = min(hi, -c2 / slope)
-                if lo > hi + TOL:
-                    break
-            if lo <= hi + TOL:
-                return True
+            group_a, group_b = by_mask[ma], by_mask[mb]
+            for i, b1 in enumerate(group_a):
+                for b2 in (group_b[i + 1:] if a == b else group_b):
+                    if _pair_covers(pa, b1, b2):
+                        return True
     return False
+
+
+def _pair_covers(pa, b1, b2) -> bool:
+    """Is there lam in [0, 1] with lam*b1 + (1-lam)*b2 >= pa on every ray?"""
+    lo, hi = 0.0, 1.0
+    # need lam*c1 + (1-lam)*c2 >= 0 on every ray, c = b - a there
+    for x, y1, y2 in zip(pa, b1, b2):
+        c1, c2 = y1 - x, y2 - x
+        slope = c1 - c2
+        if abs(slope) < TOL:
+            if c2 < -TOL:
+                return False
+        elif slope > 0:
+            lo = max(lo, -c2 / slope)
+        else:
+            hi = min(hi, -c2 / slope)
+        if lo > hi + TOL:
+            return False
+    return lo <= hi + TOL
 
 
 def _prune(terms: list[Term], regime: Regime) -> list[Term]:
@@ -577,7 +626,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
         return terms
     seen, uniq = {}, []
     for t in terms:
-        key = (t.powers, t.logs, tuple(str(f) for f in t.opaque))
+        key = (t.powers, t.logs, tuple(_key(f) for f in t.opaque))
         if key in seen:
             # same shape twice: sympy already merged exact like terms, so these are asymptotic
             # stand-ins; opposite signs could cancel, and only the whole expression can tell
@@ -588,7 +637,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
         uniq.append(t)
     names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}
                          | _size_log_names(uniq)))
-    opaque = tuple(sorted({str(f) for t in uniq for f, _ in t.opaque}))
+    opaque = tuple(sorted({_key(f) for t in uniq for f, _ in t.opaque}))
     rays = _rays(names, regime, opaque)
     proj = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in uniq]
     positive = [i for i, t in enumerate(uniq) if t.sign > 0]
@@ -696,7 +745,25 @@ def _lift_minmax(expr):
     return expr.func(*args)
 
 
+def _max_only_in_logs(expr) -> bool:
+    """Whether every min/max in ``expr`` is a max inside a log's argument (``_log_terms`` takes
+    those apart: log max(a, b) = Theta(log a + log b))."""
+    if isinstance(expr, sp.log):
+        return not expr.args[0].has(sp.Min)
+    if isinstance(expr, (sp.Min, sp.Max)):
+        return False
+    return all(_max_only_in_logs(a) for a in expr.args)
+
+
 def _dominant(expr, regime, symbols) -> Form:
+    if not isinstance(expr, (sp.Min, sp.Max)) and expr.has(sp.Min, sp.Max) and _max_only_in_logs(expr):
+        # no lifting needed: a sum with a max in many logs lifted to a max of 2^k sums otherwise
+        try:
+            terms = _prune(_terms_of(expr), regime)
+        except _NotPolylog:
+            terms = None
+        if terms is not None and not any(f.has(sp.Min, sp.Max) for t in terms for f, _ in t.opaque):
+            return Form("sum", tuple(terms), symbols=symbols)
     if not isinstance(expr, (sp.Min, sp.Max)) and expr.has(sp.Min, sp.Max):
         lifted = _lift_minmax(expr)
         if isinstance(lifted, (sp.Min, sp.Max)):
@@ -895,3 +962,11 @@ def _growth_in(form: Form, name):
     vals = [_growth_in(a, name) for a in form.args]
     pick = min if form.kind == "min" else max
     return pick(vals, key=lambda ab: (ab[0], ab[1]))
+
+
+def clear_caches() -> None:
+    """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
+    for fn in (_key, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+               _dominant_cached,
+               compare_forms):
+        fn.cache_clear()

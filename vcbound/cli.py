@@ -52,6 +52,10 @@ def _global_options_after(p) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
+    streams = sys.stdout, sys.stderr
+    from .render.terminal import SafeStream
+    # every line printed may echo user text: control characters in it must not reach the terminal
+    sys.stdout, sys.stderr = SafeStream(streams[0]), SafeStream(streams[1])
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -61,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 1
+        if args.command == "repl":     # the REPL filters its own output (its prompt has escapes)
+            sys.stdout, sys.stderr = streams
         return args.func(args)
     except VcboundError as exc:
         if debug:
@@ -77,3 +83,5 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print("vcbound: input nested too deeply", file=sys.stderr)
         return 1
+    finally:
+        sys.stdout, sys.stderr = streams

@@ -271,6 +271,12 @@ def _print_json(obj):
 def cmd_compare(args) -> int:
     from .comparison import compare
     base = _load_base(args)
+    if args.budget:
+        from .tradeoff import compare_at_budget
+        outs = [compare_at_budget(args.arch_a_text, args.arch_b_text, args.budget, at=args.at or None,
+                                  measure=m, assume=args.assume, convention=args.convention, base=base,
+                                  eps=args.eps, delta=args.delta, m=args.m) for m in _measure_list(args)]
+        return print_results(args, outs)
     outs = [compare(args.arch_a_text, args.arch_b_text, measure=m, assume=args.assume,
                     convention=args.convention, base=base) for m in _measure_list(args)]
     return print_results(args, outs)
@@ -295,9 +301,15 @@ def register_compare(sub):
     p.add_argument("--assume", action="append", default=[], metavar='"T >> n"',
                    help="an assumption on the regime (repeatable)")
     add_format_options(p, ("text", "json", "markdown", "latex"))
+    p.add_argument("--budget", metavar="W=100000",
+                   help="compare the two families at the same parameter count: each at its largest width within it")
+    p.add_argument("--at", default="", metavar="d=8,T=50", help="with --budget: values of the other symbols")
+    _sample_args(p)
 
     def run(args):
         _arch_texts(args, "arch_a", "arch_b")
+        if not args.budget and (args.at or args.eps or args.delta or args.m):
+            raise UsageError("--at, --eps, --delta and --m go with --budget (compare is asymptotic otherwise)")
         return cmd_compare(args)
     p.set_defaults(func=run)
 
@@ -448,6 +460,45 @@ def cmd_sweep(args) -> int:
         import sys
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
+
+
+def cmd_tradeoff(args) -> int:
+    from .tradeoff import tradeoff
+    base = _load_base(args)
+    arch = load_arch(args.arch)
+    if len(args.vary) != 1:
+        raise UsageError("tradeoff needs exactly one --vary NAME=a..b (the symbol traded against the width)")
+    t = tradeoff(arch, args.budget, args.vary, solve=args.solve, at=args.at or None, measure=args.measure,
+                 assume=args.assume, convention=args.convention, base=base, eps=args.eps, delta=args.delta,
+                 m=args.m)
+    if args.plot:
+        t.plot(args.plot)
+    print_results(args, [t])
+    if args.plot:
+        import sys
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
+@_register
+def register_tradeoff(sub):
+    p = sub.add_parser("tradeoff", help="at a fixed parameter budget: the largest width for each depth, and "
+                                        "every bound there",
+                       description="For each value of the varied symbol, the largest integer width whose exact "
+                                   "parameter count is within the budget, and every bound: its value where the "
+                                   "constants are published, otherwise its shape (ratio to the first row).")
+    _arch_arg(p)
+    _common(p)
+    p.add_argument("--budget", required=True, metavar="W=100000", help="the parameter budget (exact count)")
+    p.add_argument("--vary", action="append", default=[], metavar="L=1..8",
+                   help="the symbol traded against the width and its values: NAME=a..b or NAME=v1,v2,...")
+    p.add_argument("--solve", metavar="n", help="the width symbol (default: the only other free size)")
+    p.add_argument("--measure", default="vc", help="vc | pdim | growth | sample_realizable | sample_agnostic")
+    p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
+    _sample_args(p)
+    add_format_options(p, ("text", "csv", "json", "markdown", "latex"))
+    p.add_argument("--plot", metavar="OUT.png", help="write the width and the bounds against the varied symbol")
+    p.set_defaults(func=cmd_tradeoff)
 
 
 @_register

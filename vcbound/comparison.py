@@ -50,6 +50,7 @@ class Side:
     ratio: object = None          # Theta form of A/B (sympy), when both bounds exist
     constant: tuple | None = None  # (low, high): limit range of A/B from the exact bounds, same routes
     constant_kind: str = ""       # "explicit" (published constants) or "stated expression" (O-constant cancels)
+    constant_ends: tuple | None = None   # (monomial giving the low end, monomial giving the high end)
     witnesses: list = field(default_factory=list)   # [(symbols, who grows faster, rate A, rate B)]
 
 
@@ -130,7 +131,7 @@ def _side(direction: str, a, b, regime) -> Side:
     side.witnesses = _witnesses(a.form, b.form, regime)
     if rel == "equal":
         side.larger = "equal order"
-        side.constant, side.constant_kind = _constant_ratio(a, b, regime)
+        side.constant, side.constant_kind, side.constant_ends = _constant_ratio(a, b, regime)
         side.reason = f"same order: A's {word} is Θ(B's) for {where}"
     elif rel in ("less", "greater"):
         big, small = ("B", "A") if rel == "less" else ("A", "B")
@@ -273,31 +274,35 @@ def _route_key(c):
 def _constant_ratio(a, b, regime):
     """The range of the limit of exact_A / exact_B when both bounds come from the same routes:
     per dominant term the ratio of the leading coefficients (the ratio of two sums of positive
-    terms lies between the smallest and largest termwise ratio)."""
+    terms lies between the smallest and largest termwise ratio). Also returns the dominant term giving each end: the low end is approached in the
+    regime where that term dominates, the high end where the other one does."""
+    none = (None, "", None)
     ka = sorted(_route_key(c) for c in a.candidates)
     kb = sorted(_route_key(c) for c in b.candidates)
     if ka != kb:
-        return None, ""
+        return none
     cb = {_route_key(c): c for c in b.candidates}
-    lo = hi = None
+    lo = hi = lo_at = hi_at = None
     explicit = True
     for c in a.candidates:
         d = cb[_route_key(c)]
         if c.result.form != "explicit":
             explicit = False
         if c.inner or d.inner:
-            return None, ""
+            return none
         coeff_a = _leading_coefficients(c, regime)
         coeff_b = _leading_coefficients(d, regime)
         if coeff_a is None or coeff_b is None or set(coeff_a) != set(coeff_b):
-            return None, ""
+            return none
         for m in coeff_a:
             ratio = coeff_a[m] / coeff_b[m]
-            lo = ratio if lo is None or ratio < lo else lo
-            hi = ratio if hi is None or ratio > hi else hi
+            if lo is None or ratio < lo:
+                lo, lo_at = ratio, m
+            if hi is None or ratio > hi:
+                hi, hi_at = ratio, m
     if lo is None:
-        return None, ""
-    return (lo, hi), ("explicit" if explicit else "stated expression")
+        return none
+    return (lo, hi), ("explicit" if explicit else "stated expression"), (lo_at, hi_at)
 
 
 def _leading_coefficients(c, regime) -> dict | None:

@@ -430,15 +430,28 @@ def format_number(num: Number, digits: int = 6) -> str:
     if num is None or num.float is None:
         return num.undefined if num is not None and num.undefined else "—"
     if num.overflow or num.underflow:
-        import mpmath
-        return (f"{mpmath.nstr(num.exact._to_mpmath(200), digits)} "
-                f"({'beyond' if num.overflow else 'below'} float range)")
+        where = "beyond" if num.overflow else "below"
+        if num.log10 is None or not math.isfinite(num.log10):      # even the exponent is beyond floats
+            import mpmath
+            return f"{mpmath.nstr(num.exact._to_mpmath(200), digits)} ({where} float range)"
+        return f"{scientific_from_log10(num.log10, digits)} ({where} float range)"
     v = num.float
     if v == int(v) and abs(v) < 1e15:
         return f"{int(v):,}"
     if 1e-3 <= abs(v) < 1e6:
         return f"{v:,.{digits}g}" if abs(v) >= 1 else f"{v:.{digits}g}"
     return f"{v:.{digits}g}"
+
+
+def scientific_from_log10(log10: float, digits: int = 6) -> str:
+    """A positive value beyond the float range, written from its decimal logarithm:
+    ``scientific_from_log10(600.3) == '1.99526e+600'``. The one way eval and sweep write such
+    numbers, so that the same point reads the same in both."""
+    exp = math.floor(log10)
+    mant = float(f"{10.0 ** (log10 - exp):.{digits}g}")
+    if mant >= 10:
+        mant, exp = mant / 10, exp + 1
+    return f"{mant:.{digits}g}e{exp:+d}"
 
 
 @dataclass
@@ -653,8 +666,14 @@ def evaluate(resolution, bindings=None, eps=None, delta=None, m=None, base=None,
 
 
 def _axis_text(v) -> str:
+    """A bound value as given (``64``, ``0.05``); a fraction outside the float range in scientific
+    notation from its exact logarithm (``1e-350``, never ``0.0``)."""
     if getattr(v, "is_Integer", False):
         return str(int(v))
     if getattr(v, "is_Rational", False):
-        return repr(float(v))
+        from .expressions import integer_log10
+        lv = integer_log10(v.p) - integer_log10(v.q)
+        if FLOAT_MIN_LOG10 <= lv <= FLOAT_MAX_LOG10:
+            return repr(float(v))
+        return ("-" if v < 0 else "") + scientific_from_log10(lv)
     return str(v)

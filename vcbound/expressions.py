@@ -4,8 +4,10 @@ In: the text of a size (``4*n``, ``d+1``), a theorem bound (``w^4 * k^2``, ``min
 condition (``T >> n``) or a numeric binding (``n=64``). Out: sympy expressions over *positive*
 symbols, or ``Condition`` records.
 
-Limits keep hostile input cheap: nesting depth, the size of numbers built from literals
-(``10^10^10`` is refused, not computed), and the length of the text.
+Limits keep hostile input cheap: nesting depth, the digits of every exact number built from
+literals, numerator and denominator alike, judged *before* a power is computed (``10^10^10`` and
+``(1/3)^(10^9)`` are refused, not computed), the number of min/max arguments, and the length of
+the text (refused before parsing).
 """
 from __future__ import annotations
 
@@ -21,8 +23,11 @@ from .paths import grammar_dir
 
 # Beyond these, input is refused with a clear message instead of taking time or memory.
 MAX_NESTING = 200          # parentheses / operator nesting
-MAX_DIGITS = 400           # digits of any number computed from literals
-MAX_TEXT = 2_000_000       # characters of one expression or architecture
+MAX_DIGITS = 400           # digits of the numerator and of the denominator of any exact number
+MAX_EXPONENT = 10_000      # a numeric exponent on a symbolic base
+MAX_TEXT = 2_000_000       # characters of one architecture
+MAX_EXPRESSION = 10_000    # characters of one expression (a theorem bound, an --at value, a REPL line)
+MAX_MINMAX = 16            # arguments of all min()/max() in one expression: sympy compares them pairwise
 
 FUNCTIONS = ("log", "ln", "log2", "sqrt", "exp", "min", "max", "ceil", "floor")
 CONSTANTS = ("e", "pi")
@@ -99,6 +104,118 @@ def expanded_size(expr, cap: int = 10**6) -> int:
     return 1
 
 
+def integer_log10(i: int) -> float:
+    """log10 of |i| for an int of any size (``float(i)`` overflows past 10^308); 0 for 0."""
+    i = abs(int(i))
+    if i == 0:
+        return 0.0
+    shift = max(0, i.bit_length() - 64)      # keep 64 significant bits; the rest is a power of two
+    return math.log10(i >> shift) + shift * math.log10(2)
+
+
+def integer_digits(i: int) -> int:
+    """The number of decimal digits of |i| (from its logarithm past 4000 bits, where Python refuses
+    to print an int; such ints are only ever compared with limits far smaller)."""
+    i = abs(int(i))
+    return len(str(i)) if i.bit_length() <= 4000 else int(integer_log10(i)) + 1
+
+
+def fraction_digits(value) -> int:
+    """The digits of the larger of the numerator and the denominator of a sympy Rational."""
+    return max(integer_digits(value.p), integer_digits(value.q))
+
+
+def _log10_magnitude(number) -> float:
+    """log10 of |number| for a sympy number, without overflowing floats (inf when not finite)."""
+    sp = _sympy()
+    if number.is_Rational:
+        return integer_log10(number.p) - integer_log10(number.q) if number != 0 else -math.inf
+    try:
+        value = sp.Abs(number).evalf(15)
+        if value.is_zero:
+            return -math.inf
+        return float(sp.log(value, 10).evalf(15))
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return math.inf
+
+
+def power_digits(base, exponent) -> float:
+    """An upper estimate of the digits sympy would build for ``base^exponent`` with a numeric
+    exponent, computed without building it: |exponent| times the digits of the largest exact
+    fraction in ``base`` (``(1/3)^(10^9)``, ``(2*n)^9999``, ``(1.0000001)^(10^7)``), or, for an
+    irrational numeric base (``sqrt(2)``, ``e``), times the size of its value."""
+    sp = _sympy()
+    if base.is_number and (base == 0 or base == 1 or base == -1):
+        return 0.0
+    x = _log10_magnitude(exponent)
+    if x == -math.inf:
+        return 0.0
+    fractions = [max(integer_log10(r.p), integer_log10(r.q)) for r in base.atoms(sp.Rational)
+                 if r not in (1, -1)]
+    per_unit = max(fractions, default=0.0)
+    if base.is_number and not base.is_Rational:
+        per_unit = max(per_unit, abs(_log10_magnitude(base)))
+    if per_unit == 0:
+        return 0.0
+    return math.inf if x > 300 else 10 ** x * per_unit
+
+
+def _shown(text: str) -> str:
+    """A long literal as quoted in a message."""
+    return text if len(text) <= 40 else text[:18] + "..." + text[-18:]
+
+
+def to_sympy(value, what: str = "value"):
+    """A sympy object from a value vcbound holds (sympy, int, Fraction, float) or from text, which
+    goes through vcbound's own grammar: the safe replacement for ``sympify`` (which runs ``eval``)."""
+    sp = _sympy()
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        raise ExpressionError(f"{what}: expected a number, got {value!r}", "", 0, 0, 1, what)
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Float(value)
+    if hasattr(value, "numerator") and hasattr(value, "denominator"):
+        return sp.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, str):
+        return parse_expression(value, what)
+    if hasattr(value, "item"):                      # a numpy scalar
+        return to_sympy(value.item(), what)
+    raise ExpressionError(f"{what}: expected a number or an expression, got {type(value).__name__}",
+                          "", 0, 0, 1, what)
+
+
+def bounded_power(base, exponent):
+    """``base ** exponent`` for values vcbound computes itself (not parsed text): exact when its
+    exact form stays within MAX_DIGITS digits, otherwise a 30-digit float (any exponent). A
+    Lipschitz constant 1/4 to the power of a repeat count 10^100 never finished; sympy turns
+    ``exp(n*log(x))`` back into the exact power, so a float it is."""
+    sp = _sympy()
+    base = base if isinstance(base, sp.Basic) else sp.Rational(base)     # an int or a Fraction
+    if getattr(exponent, "is_number", True) and power_digits(base, sp.Integer(exponent) if isinstance(
+            exponent, int) else exponent) > MAX_DIGITS:
+        return sp.Float(base, 30) ** exponent
+    return base ** exponent
+
+
+def top_level_digits(value) -> int:
+    """The digits of the largest exact fraction at the top of ``value``: the value itself, or the
+    coefficients of its terms and factors. O(number of terms), like building the sum itself."""
+    sp = _sympy()
+    if value.is_Rational:
+        return fraction_digits(value)
+    best = 0
+    if isinstance(value, (sp.Add, sp.Mul)):
+        for arg in value.args:
+            if arg.is_Rational:
+                best = max(best, fraction_digits(arg))
+            elif isinstance(arg, sp.Mul) and arg.args[0].is_Rational:
+                best = max(best, fraction_digits(arg.args[0]))
+    return best
+
+
 class ExprBuilder(Transformer):
     """Lark tree of ``expr.lark`` -> sympy. Rule names may carry lark's ``expr__`` import prefix.
 
@@ -113,6 +230,7 @@ class ExprBuilder(Transformer):
         self.filename = filename
         self.integer_symbols = integer_symbols
         self.allow_functions = allow_functions
+        self.minmax_arguments = 0
 
     # lark prefixes imported rules with "expr__"; dispatch on the bare name
     def __default__(self, data, children, meta):
@@ -134,15 +252,15 @@ class ExprBuilder(Transformer):
         tok = children[0]
         sp = _sympy()
         s = str(tok)
-        if any(c in s for c in ".eE"):
-            # decimals are exact rationals: 0.5 -> 1/2 (constants in theorems are exact)
-            mant, _, exp = s.lower().partition("e")
-            if exp and abs(int(exp)) > MAX_DIGITS:
-                raise self._error(f"number too large: {s}", tok)
-            return sp.Rational(mant) * sp.Integer(10) ** int(exp or 0)
-        if len(s) > MAX_DIGITS:
-            raise self._error(f"number too large ({len(s)} digits; at most {MAX_DIGITS})", tok)
-        return sp.Integer(s)
+        mant, _, exp = s.lower().partition("e")
+        if mant == s and "." not in s:
+            if len(s) > MAX_DIGITS:
+                raise self._error(f"number too large ({len(s)} digits; at most {MAX_DIGITS})", tok)
+            return sp.Integer(s)
+        if len(mant) > MAX_DIGITS + 1 or len(exp) > 6 or abs(int(exp or 0)) > MAX_DIGITS:
+            raise self._error(f"number too large: {_shown(s)}", tok)
+        # decimals are exact rationals: 0.5 -> 1/2 (constants in theorems are exact)
+        return self._checked_size(sp.Rational(mant) * sp.Integer(10) ** int(exp or 0), tok)
 
     def rule_symbol(self, children, meta):
         tok = children[0]
@@ -170,6 +288,10 @@ class ExprBuilder(Transformer):
         if name in ("min", "max"):
             if len(args) < 2:
                 raise self._error(f"{name}() needs at least two arguments", name_tok)
+            self.minmax_arguments += len(args)
+            if self.minmax_arguments > MAX_MINMAX:
+                raise self._error(f"too many arguments to min() and max(): more than {MAX_MINMAX} "
+                                  f"in one expression", name_tok)
             return (sp.Min if name == "min" else sp.Max)(*args)
         if len(args) != 1:
             raise self._error(f"{name}() takes one argument, got {len(args)}", name_tok)
@@ -182,15 +304,15 @@ class ExprBuilder(Transformer):
 
     def _checked_exp(self, a, tok):
         sp = _sympy()
-        if a.is_number and a.is_real and float(a) > 1000:
+        if a.is_number and a.is_real and a > 0 and _log10_magnitude(a) > 3:
             raise self._error("number too large: exp() of more than 1000", tok)
         return sp.exp(a)
 
     def rule_add(self, c, meta):
-        return c[0] + c[1]
+        return self._checked_size(c[0] + c[1], meta)
 
     def rule_sub(self, c, meta):
-        return c[0] - c[1]
+        return self._checked_size(c[0] - c[1], meta)
 
     def rule_mul(self, c, meta):
         return self._checked_size(c[0] * c[1], meta)
@@ -198,7 +320,7 @@ class ExprBuilder(Transformer):
     def rule_div(self, c, meta):
         if c[1] == 0:
             raise self._error("division by zero", meta)
-        return c[0] / c[1]
+        return self._checked_size(c[0] / c[1], meta)
 
     def rule_neg(self, c, meta):
         return -c[0]
@@ -206,23 +328,23 @@ class ExprBuilder(Transformer):
     def rule_pow(self, c, meta):
         base, _op, exponent = c
         sp = _sympy()
-        if base.is_number and exponent.is_number:
-            if base == 0 and exponent.is_negative:
-                raise self._error("division by zero (0 to a negative power)", meta)
-            try:
-                b = abs(float(base))
-                x = float(exponent)
-            except (OverflowError, TypeError):
-                raise self._error("number too large", meta) from None
-            if b > 1 and x * math.log10(b) > MAX_DIGITS:
+        if base.is_number and exponent.is_number and base == 0 and exponent.is_negative:
+            raise self._error("division by zero (0 to a negative power)", meta)
+        if exponent.is_number:
+            if not base.is_number and _log10_magnitude(exponent) > math.log10(MAX_EXPONENT):
+                raise self._error(f"exponent too large (at most {MAX_EXPONENT})", meta)
+            # sympy computes a power of an exact number eagerly ((1/3)^(10^9), (2*n)^9999, sqrt(2)^(10^9)
+            # all become fractions of ~10^9 digits): judge the digits before the power is built
+            if power_digits(base, exponent) > MAX_DIGITS:
                 raise self._error(f"number too large: more than {MAX_DIGITS} digits", meta)
-        elif exponent.is_number and abs(float(exponent)) > 10_000:
-            raise self._error("exponent too large (at most 10000)", meta)
-        return sp.Pow(base, exponent)
+        return self._checked_size(sp.Pow(base, exponent), meta)
 
     def _checked_size(self, value, meta):
-        if value.is_Integer and len(str(abs(value))) > MAX_DIGITS:
-            raise self._error(f"number too large: more than {MAX_DIGITS} digits", meta)
+        """``value``, unless a fraction at its top level has more than MAX_DIGITS digits (sums and
+        products of checked numbers are cheap to build, so they are judged after the fact)."""
+        if top_level_digits(value) > MAX_DIGITS:
+            fraction = "" if value.is_Integer else " in the numerator or denominator of an exact fraction"
+            raise self._error(f"number too large: more than {MAX_DIGITS} digits{fraction}", meta)
         return value
 
     def rule_condition(self, c, meta):
@@ -314,11 +436,14 @@ def _expected(expected) -> str:
 def _parse(text: str, start: str, filename: str, integer_symbols: bool, allow_functions: bool):
     if not isinstance(text, str):
         raise ExpressionError(f"expected text, got {type(text).__name__}", "", 0, 0, 1, filename)
-    if len(text) > MAX_TEXT:
-        raise ExpressionError(f"expression too long ({len(text)} characters)", "", 0, 0, 1, filename)
+    check_nesting(text, filename)
+    if len(text) > MAX_EXPRESSION:      # refused before lark or sympy spend seconds and memory on it
+        line = text.count("\n", 0, MAX_EXPRESSION) + 1
+        column = MAX_EXPRESSION - (text.rfind("\n", 0, MAX_EXPRESSION) + 1) + 1
+        raise ExpressionError(f"expression too long ({len(text)} characters; at most {MAX_EXPRESSION})",
+                              text, line, column, 1, filename)
     if not text.strip():
         raise ExpressionError("empty expression", text, 1, 1, 1, filename)
-    check_nesting(text, filename)
     try:
         tree = _parser(start).parse(text)
     except UnexpectedInput as exc:
@@ -401,10 +526,49 @@ def parse_bindings(text: str, filename: str = "--at") -> dict[str, object]:
     return result
 
 
+MAX_RESULT_DIGITS = 3000   # an exact value computed from bindings (Python prints ints up to 4300 digits)
+
+
+def substitution_digits(expr, subs: dict) -> float:
+    """An upper estimate of the digits of the exact numbers built by ``expr.xreplace(subs)``
+    (``subs``: symbol -> sympy number), computed without building them: ``n^10000`` at
+    ``n = 10^399`` would be a 4-million-digit integer."""
+    sp = _sympy()
+
+    def size(e) -> float:
+        if e.is_Rational:
+            return max(integer_log10(e.p), integer_log10(e.q))
+        if e.is_Symbol:
+            v = subs.get(e)
+            return 0.0 if v is None else size(v) if v.is_Rational else abs(_log10_magnitude(v))
+        if e.is_Number or e.is_NumberSymbol:
+            return abs(_log10_magnitude(e))
+        if isinstance(e, sp.Add):
+            return max(size(a) for a in e.args) * 2 + math.log10(len(e.args))   # fractions: a/b + c/d
+        if isinstance(e, sp.Mul):
+            return sum(size(a) for a in e.args)
+        if isinstance(e, sp.Pow):
+            base = size(e.base)
+            if base == 0:
+                return 0.0
+            x = e.exp.xreplace(subs)
+            if not x.is_number:
+                return math.inf
+            mag = _log10_magnitude(x)
+            return math.inf if mag > 300 else base * max(1.0, 10 ** mag)
+        if isinstance(e, sp.exp) or getattr(e, "func", None) is sp.exp:
+            return math.inf if size(e.args[0]) > 2 else 10 ** size(e.args[0])
+        return max((size(a) for a in e.args), default=0.0)
+
+    return size(expr)
+
+
 def substitute(value, bindings: dict, what: str = "value"):
     """Substitute numeric ``bindings`` ({name: number}) into a sympy value.
 
     Returns a Python int when the result is an integer, a sympy number or expression otherwise.
+    A result whose exact form would pass ``MAX_RESULT_DIGITS`` digits is computed in floating
+    point instead (a sympy Float of 15 digits, any exponent), never built exactly.
     """
     if value is None or not bindings:
         return value
@@ -412,6 +576,10 @@ def substitute(value, bindings: dict, what: str = "value"):
     if not isinstance(value, sp.Basic):
         return value
     subs = {s: bindings[s.name] for s in value.free_symbols if s.name in bindings}
+    if subs and substitution_digits(value, subs) > MAX_RESULT_DIGITS:
+        floats = {k: sp.Float(v, 30) for k, v in subs.items()}
+        result = value.xreplace(floats)
+        return result.evalf(15) if not result.free_symbols else result
     result = value.xreplace(subs) if subs else value
     if not result.free_symbols:
         result = sp.nsimplify(result) if result.is_Float else result

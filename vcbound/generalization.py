@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import UsageError
+from .expressions import to_sympy
 from .presentation import Presentable
 from .tensors import dense_layers, expanded, weight_tensors
 from .weights import check_shapes, load_weights, norms
@@ -104,11 +105,11 @@ def _bindings(at, q) -> dict:
     b = parse_bindings(at) if isinstance(at, str) else dict(at)
     if isinstance(at, str):
         check_bindings(b, q.symbols(), at)
-    return {k: sp.sympify(v) for k, v in b.items()}
+    return {k: to_sympy(v) for k, v in b.items()}
 
 
 def _bound_spec(spec, bindings):
-    spec.shape = tuple(sp.sympify(s).subs({x: bindings[x.name] for x in sp.sympify(s).free_symbols
+    spec.shape = tuple(to_sympy(s).subs({x: bindings[x.name] for x in to_sympy(s).free_symbols
                                            if x.name in bindings}) for s in spec.shape)
     return spec
 
@@ -143,7 +144,7 @@ def _aggregates(q, specs, arrays, bindings, data) -> dict:
     rho = {pos: layer.activation.kind.lipschitz for pos, layer, _m in dense_layers(q)}
     lip = spec_prod = frob_prod = 1.0
     ratio = 0.0
-    widths = [int(sp.sympify(q.input_dim).subs(bindings))]
+    widths = [int(to_sympy(q.input_dim).subs(bindings))]
     for s in specs:
         if s.role != "weight":
             continue
@@ -174,7 +175,7 @@ def _evaluate(candidate, q, bindings, quantities, data) -> BoundValue:
         elif quantity in quantities:
             value = quantities[quantity]
         else:
-            value = sp.sympify(canon[quantity]).subs(bindings)
+            value = to_sympy(canon[quantity]).subs(bindings)
             if value.free_symbols:
                 missing.append(f"--at binding {', '.join(sorted(s.name for s in value.free_symbols))} "
                                f"({letter} = {quantity} in the paper)")

@@ -34,6 +34,7 @@ MAX_REPEAT_NESTING = 8   # each nesting level doubles the counting walk; deeper 
 
 # value kinds an option can take
 SIZE, BOOL, ACT, CONVENTION = "size", "bool", "activation", "convention"
+RECURRENT_ACT = "recurrent activation"   # an activation kept in options (the gates' activation of a cell)
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,13 @@ LAYERS: dict[str, LayerKind] = {k.name: k for k in [
     LayerKind("dense", ("width",), {"act": ACT, "bias": BOOL, "convention": CONVENTION}, default_activation="linear"),
     LayerKind("rnn", ("width",), {"act": ACT, "bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL},
               recurrent=True, default_activation="tanh"),
-    LayerKind("lstm", ("width",), {"bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL, "proj": SIZE},
-              recurrent=True, gated=True),
+    # act= / recurrent_act= are Keras's activation= / recurrent_activation= (torch's cells have neither;
+    # quantities.py rejects them under the torch convention, where the convention is known)
+    LayerKind("lstm", ("width",), {"bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL, "proj": SIZE,
+                                   "act": ACT, "recurrent_act": RECURRENT_ACT}, recurrent=True, gated=True),
     LayerKind("gru", ("width",), {"bias": BOOL, "convention": CONVENTION, "bidirectional": BOOL,
-                                  "reset_after": BOOL}, recurrent=True, gated=True),
+                                  "reset_after": BOOL, "act": ACT, "recurrent_act": RECURRENT_ACT},
+              recurrent=True, gated=True),
     LayerKind("last", (), {}),
 ]}
 
@@ -86,6 +90,12 @@ class Layer:
     activation: Activation | None = None
     options: dict = field(default_factory=dict)
     multiplicity: object = 1               # product of enclosing repeat counts
+    option_spans: dict = field(default_factory=dict)   # option name -> SourceSpan of its name
+
+    @property
+    def recurrent_activation(self):
+        """The gates' activation of a gated cell (Keras recurrent_activation), if written."""
+        return self.options.get("recurrent_act")
 
     @property
     def name(self) -> str:
@@ -96,7 +106,7 @@ class Layer:
 
     def label(self) -> str:
         parts = [] if self.size is None else [str(self.size)]
-        if self.activation is not None and self.kind.default_activation is not None:
+        if self.activation is not None and (self.kind.default_activation is not None or self.kind.gated):
             parts.append(f"act={self.activation}")
         for k, v in self.options.items():
             parts.append(f"{k}={str(v).lower() if isinstance(v, bool) else v}")
@@ -376,6 +386,7 @@ class _Builder:
             if key in seen:
                 raise self.error(f"option '{key}' given twice", key_tok, len(key))
             seen[key] = True
+            layer.option_spans[key] = self.span(key_tok, len(key))
             self.option(layer, key, kind.options[key], value_node)
         if kind.default_activation is not None and layer.activation is None:
             layer.activation = Activation(ACTIVATIONS[kind.default_activation])
@@ -394,6 +405,8 @@ class _Builder:
             if word not in CONVENTIONS:
                 raise self.error(f"unknown convention '{_shown(word)}' {did_you_mean(word, CONVENTIONS, 'convention')}", node)
             layer.options[key] = word
+        elif value_kind == RECURRENT_ACT:
+            layer.options[key] = self.activation(node)
         else:
             layer.activation = self.activation(node)
 

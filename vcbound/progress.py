@@ -28,10 +28,15 @@ class Progress:
             self.shown = True
             frac = min(1.0, self.done / self.total)
             bar = "#" * int(30 * frac)
-            sys.stderr.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}%")
-            sys.stderr.flush()
+            _write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}%")
 
     def close(self):
         if self.shown:
-            sys.stderr.write("\r" + " " * 50 + "\r")
-            sys.stderr.flush()
+            _write("\r" + " " * 50 + "\r")
+
+
+def _write(text: str) -> None:
+    """The bar's carriage returns are its own: past the CLI's filter that shows control characters
+    in user text as escapes (``render.terminal.SafeStream``)."""
+    getattr(sys.stderr, "write_raw", sys.stderr.write)(text)
+    sys.stderr.flush()

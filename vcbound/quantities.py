@@ -21,7 +21,8 @@ from .graph import CONVENTIONS, Architecture, Layer, Repeat
 from .presentation import Presentable
 from .tensors import norm_quantities
 
-# the activations inside gated cells: gates are logistic sigmoids, candidate and output use tanh
+# the activations inside gated cells by default: gates are logistic sigmoids, candidate and output use tanh
+# (Keras: recurrent_activation and activation, written recurrent_act= and act=)
 GATE_ACTIVATIONS = (Activation(ACTIVATIONS["sigmoid"]), Activation(ACTIVATIONS["tanh"]))
 
 
@@ -107,6 +108,37 @@ class Quantities(Presentable):
     @property
     def degree(self):
         return _max(a.degree for a in self.hidden_activations)
+
+    def units_by_activation(self) -> dict:
+        """Hidden units per activation name: ``{name: (per time step in recurrent layers, elsewhere)}``.
+        Gated cells: LSTM 3n gate units (recurrent_act) and 2n cell units (act), GRU 2n and n; a
+        final readout unit is not hidden. Multiplication gates are not units here."""
+        import sympy as sp
+        layers = {l.id: l for l in self.arch.layers}
+        out: dict = {}
+
+        def add(act, count, recurrent):
+            rec, ff = out.get(str(act), (sp.Integer(0), sp.Integer(0)))
+            out[str(act)] = (sp.expand(rec + count), ff) if recurrent else (rec, sp.expand(ff + count))
+
+        last = [r for r in self.rows if r.kind not in ("last",)]
+        for row in self.rows:
+            layer = layers[row.id]
+            if row.kind == "dense":
+                if self.readout is not None and row is last[-1]:
+                    continue
+                add(layer.activation, row.units, False)
+            elif row.kind == "rnn":
+                add(layer.activation, row.units, True)
+            elif row.kind in ("lstm", "gru"):
+                cells = row.mults / 3                       # n per direction and repetition
+                gates, cell = (3, 2) if row.kind == "lstm" else (2, 1)
+                add(layer.recurrent_activation or GATE_ACTIVATIONS[0], gates * cells, True)
+                add(layer.activation or GATE_ACTIVATIONS[1], cell * cells, True)
+                extra = sp.expand(row.units - (gates + cell) * cells)
+                if extra != 0:                              # torch's LSTM projection: linear units
+                    add("linear", extra, True)
+        return out
 
     @property
     def has_bias(self) -> bool:
@@ -321,6 +353,13 @@ class _Walker:
             if proj is not None and (proj - n).is_nonnegative:
                 raise self.arch.error(f"proj={proj} must be smaller than the width {n} "
                                       "(torch requires proj_size < hidden_size)", layer.span)
+            if kind != "rnn" and conv == "torch":
+                for opt, keras in (("act", "activation"), ("recurrent_act", "recurrent_activation")):
+                    if opt in layer.option_spans:
+                        raise self.arch.error(
+                            f"{opt}= is Keras's {kind.upper()}({keras}=...); torch's nn.{kind.upper()} has no such "
+                            f"option (sigmoid gates, tanh): write convention=keras in this layer or use "
+                            f"--convention keras", layer.option_spans[opt])
             h = proj if proj is not None else n           # recurrent state width seen by the matrices
             per_bias = {"torch": 2, "keras": 1, "textbook": 1}[conv] if bias else 0
             if kind == "rnn":
@@ -396,7 +435,7 @@ def _facts(q: Quantities, walker: _Walker) -> None:
     acts: list[Activation] = []
     for l in layers:
         if l.kind.gated:
-            acts.extend(GATE_ACTIVATIONS)
+            acts.extend((l.recurrent_activation or GATE_ACTIVATIONS[0], l.activation or GATE_ACTIVATIONS[1]))
         elif l.activation is not None and not (l is last and _is_readout(l)):
             acts.append(l.activation)
     if last is not None and _is_readout(last):

@@ -50,7 +50,8 @@ class Command:
     usage: str
     help: str
     func: Callable
-    args: str = "none"        # none | arch | arch_measure | two_arch | let | expr | assume | theorem | command
+    # none | arch | arch_at (ARCH [at n=5]) | arch_measure | two_arch | let | expr | assume | theorem | command
+    args: str = "none"
     aliases: tuple = ()
 
 
@@ -172,7 +173,7 @@ def suggest(text_before_cursor: str, names=(), theorem_ids=()) -> list[str]:
         if "=" not in rest:
             return []
         return _arch_suggestions(rest.split("=", 1)[1], word, (), measures=False)
-    if cmd.args in ("arch", "arch_measure", "two_arch"):
+    if cmd.args in ("arch", "arch_at", "arch_measure", "two_arch"):
         return _arch_suggestions(rest, word, names, measures=cmd.args == "arch_measure",
                                  many=cmd.args == "two_arch")
     return []
@@ -249,10 +250,12 @@ def _arch_suggestions(fragment: str, word: str, names, measures: bool, many: boo
 # --------------------------------------------------------------------------------------------
 # the session
 # --------------------------------------------------------------------------------------------
-def history_path() -> Path:
-    """``$XDG_DATA_HOME/vcbound/history`` (default ``~/.local/share/vcbound/history``)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "vcbound" / "history"
+def history_path() -> Path | None:
+    """``$XDG_DATA_HOME/vcbound/history`` (default ``~/.local/share/vcbound/history``); None when
+    there is no home directory to keep it in."""
+    from .paths import user_dir
+    base = user_dir("XDG_DATA_HOME", os.path.join(".local", "share"))
+    return None if base is None else base / "vcbound" / "history"
 
 
 @dataclass
@@ -284,12 +287,15 @@ class Session:
 
     # ---- output
     def echo(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        from .render.terminal import terminal_safe
+        print(terminal_safe(text), file=self.out, flush=True)
 
     def error(self, text: str) -> None:
+        from .render.terminal import terminal_safe
         use_color = self.color
         if use_color is None:
             use_color = bool(getattr(self.err, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+        text = terminal_safe(text)
         print(f"\x1b[31m{text}\x1b[0m" if use_color else text, file=self.err, flush=True)
 
     # ---- state
@@ -402,7 +408,16 @@ class Session:
 
     def check(self, text: str):
         """For the validator: ``(index, message)`` of an architecture error in ``text``, or None.
-        Only commands whose argument is an architecture are checked."""
+        Only commands whose argument is an architecture are checked. Never raises: a problem the
+        check cannot place (or a bug in it) is left to the command, which reports it when run."""
+        try:
+            return self._check(text)
+        except Exception:   # noqa: BLE001 - the validator runs in prompt_toolkit's event loop
+            if self.debug:
+                raise
+            return None
+
+    def _check(self, text: str):
         body = _strip_comments(text)
         lead = len(body) - len(body.lstrip())
         first = re.match(r"\S*", body[lead:]).group()
@@ -411,7 +426,7 @@ class Session:
         start = lead + len(first)
         if cmd is None and first.split("(")[0] in _layers():
             cmd, start = COMMANDS["bound"], lead
-        if cmd is None or cmd.args not in ("arch", "arch_measure", "let"):
+        if cmd is None or cmd.args not in ("arch", "arch_at", "arch_measure", "let"):
             return None
         arg = body[start:]
         saved, self.text = self.text, text
@@ -422,7 +437,13 @@ class Session:
                     return None
                 self.arch(m.group(2), start + m.start(2))
             elif cmd.args == "arch_measure":
-                self.arch_and_measure(arg, start)
+                at = _last_at(arg)      # eval ARCH at n=5 [MEASURE]: the architecture ends at 'at'
+                if at is not None:
+                    self.arch(arg[: at.start()], start)
+                else:
+                    self.arch_and_measure(arg, start)
+            elif cmd.args == "arch_at":
+                self.arch(_split_at(self, arg, start)[0], start)
             else:
                 self.arch(arg, start)
         except SourceError as exc:
@@ -485,7 +506,7 @@ def _cmd_latex(s: Session, arg: str, start: int):
     s.echo(resolutions_latex(s.resolutions(arch, measure)))
 
 
-@command("params", "params NAME|ARCH [at n=5,d=7]", "exact parameter and unit counts", args="arch")
+@command("params", "params NAME|ARCH [at n=5,d=7]", "exact parameter and unit counts", args="arch_at")
 def _cmd_params(s: Session, arg: str, start: int):
     from .api import count
     from .expressions import check_bindings
@@ -555,9 +576,18 @@ def _find_two_archs(s: Session, arg: str, start: int):
     m = re.search(r"\s+vs\s+", arg)
     if m:
         return s.arch(arg[: m.start()], start), s.arch(arg[m.end():], start + m.end())
-    splits = [m.start() for m in re.finditer(r"\s+", arg.strip())]
     body_lead = len(arg) - len(arg.lstrip())
     body = arg.strip()
+    # B can only start where an architecture starts ('input(') or where a 'let' name stands alone;
+    # trying every space (and parsing both sides at each) was quadratic: 72 s for two 400-layer chains
+    names = "|".join(re.escape(n) for n in sorted(s.lets, key=len, reverse=True))
+    starts = re.compile(r"\s+(?=input\s*\(" + (rf"|(?:{names})\s*\Z" if names else "") + ")")
+    splits = [m.start() for m in starts.finditer(body)]
+    if body.split(None, 1)[0] in s.lets:                      # A is a name: B is the rest
+        first_gap = re.search(r"\s+", body)
+        splits = sorted(set(splits) | ({first_gap.start()} if first_gap else set()))
+    if len(splits) > 8:
+        raise UsageError("compare: cannot tell where B starts; separate the two architectures with ' vs '")
     found = []
     for i in splits:
         left, right = body[:i].strip(), body[i:].strip()
@@ -613,9 +643,7 @@ def _cmd_assume(s: Session, arg: str, start: int):
          "constants at a point (as 'vcbound eval')", args="arch_measure")
 def _cmd_eval(s: Session, arg: str, start: int):
     from .evaluate import evaluate
-    m = None
-    for m in re.finditer(r"\s+at\s+(?=[A-Za-z_]\w*\s*=)", arg):
-        pass
+    m = _last_at(arg)
     if m is None:
         raise UsageError("usage: eval NAME|ARCH at n=64, d=32 [MEASURE]   (for arithmetic: calc EXPR at ...)")
     point = arg[m.end():].strip()
@@ -662,7 +690,10 @@ def _cmd_calc(s: Session, arg: str, start: int):
     by_name = {sym.name: sym for sym in value.free_symbols}
     subs = {by_name[k]: v for k, v in bindings.items() if k in by_name}
     unused = sorted(k for k in bindings if k not in by_name)
-    value = value.xreplace(subs) if subs else value
+    if subs:
+        from .expressions import substitute
+        value = substitute(value, {k.name: v for k, v in subs.items()})
+        value = sp.Integer(value) if isinstance(value, int) else value
     if value.free_symbols:
         names = ", ".join(sorted(x.name for x in value.free_symbols))
         raise EvaluationError(f"calc: unbound symbol{'s' if len(value.free_symbols) > 1 else ''} {names} "
@@ -673,23 +704,35 @@ def _cmd_calc(s: Session, arg: str, start: int):
 
 
 def _number(sp, value) -> str:
+    """An exact integer as itself; anything else to 10 digits, as ``vcbound eval`` computes and
+    writes numbers (beyond the float range in scientific notation, never ``inf`` or ``0``)."""
+    from .evaluate import _to_number, format_number
     value = sp.simplify(value) if not value.is_Number else value
     if value.is_Integer:
         return str(int(value))
-    if value.is_Rational:
-        return f"{value} = {float(value):.10g}"
-    num = sp.N(value, 15)
-    if num.is_real is False or not num.is_finite:
-        raise EvaluationError(f"calc: the value is not a finite real number ({num})")
-    return f"{float(num):.10g}"
+    num = _to_number(value)
+    if num.float is None or (num.float != num.float):
+        raise EvaluationError(f"calc: the value is not a finite real number ({num.undefined or value})")
+    if num.overflow or num.underflow:
+        text = format_number(num, 10)
+    else:
+        text = f"{num.float:.10g}"
+    return f"{value} = {text}" if value.is_Rational else text
+
+
+def _last_at(arg: str):
+    """The match of the last `` at NAME=`` in ``arg`` (where a point's bindings start), or None.
+    An architecture never contains one: its options are written ``, NAME=``."""
+    m = None
+    for m in re.finditer(r"\s+at\s+(?=[A-Za-z_]\w*\s*=)", arg):
+        pass
+    return m
 
 
 def _split_at(s: Session, arg: str, start: int):
     """``ARCH at n=5`` -> (ARCH, bindings); an ``at`` that does not start bindings stays in ARCH."""
     from .expressions import parse_bindings
-    m = None
-    for m in re.finditer(r"\s+at\s+(?=[A-Za-z_]\w*\s*=)", arg):
-        pass
+    m = _last_at(arg)
     if m is None:
         return arg, {}
     try:
@@ -834,18 +877,63 @@ def _key_bindings(completer):
     return kb
 
 
+def _history(session: Session):
+    """The history file at ``history_path()``, or, when it cannot be used (a directory, no
+    permission, a read-only disk), history for this session only, with one warning. prompt_toolkit
+    reads and writes the file inside its event loop, where an ``OSError`` became a traceback at
+    every prompt; the file is tried here first, and any later failure also degrades quietly."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    class _FileHistory(FileHistory):
+        failed = False
+
+        def load_history_strings(self):
+            try:
+                yield from super().load_history_strings()
+            except (OSError, ValueError) as exc:
+                self._fail(exc)
+
+        def store_string(self, string: str) -> None:
+            if self.failed:
+                return
+            try:
+                super().store_string(string)
+            except (OSError, ValueError) as exc:
+                self._fail(exc)
+
+        def _fail(self, exc):
+            if not self.failed:
+                self.failed = True
+                _warn(exc)
+
+    path = history_path()
+
+    def _warn(exc):
+        reason = getattr(exc, "strerror", None) or str(exc)
+        where = f"history file {path} cannot be used ({reason})" if path is not None else \
+            "no home directory for the history file"
+        session.error(f"warning: {where}; history is kept for this session only")
+
+    try:
+        if path is None:
+            raise OSError("no home directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_file():      # a directory, or a FIFO that would block
+            raise OSError(f"{'a directory' if path.is_dir() else 'not a regular file'}")
+        with open(path, "ab"):
+            pass                                       # can it be appended to?
+        return _FileHistory(str(path))
+    except OSError as exc:
+        _warn(exc)
+        return InMemoryHistory()
+
+
 def make_prompt_session(session: Session, history=None, input=None, output=None):
     """The prompt_toolkit ``PromptSession``: file history, completion, validation, continuation."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-    from prompt_toolkit.history import FileHistory, InMemoryHistory
     if history is None:
-        path = history_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            history = FileHistory(str(path))
-        except OSError:
-            history = InMemoryHistory()
+        history = _history(session)
     completer = make_completer(session)
     return PromptSession(
         PROMPT, history=history, completer=completer, validator=make_validator(session),

@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import asymptotics as asy
 from .classes import topology_in
+from .expressions import to_sympy
 from .presentation import Presentable, brief_repr
 from .tensors import NORM_QUANTITIES
 
@@ -135,6 +136,7 @@ def _views(q, base, measure: str) -> list[View]:
         gates = _shared_as_gates_view(q, base, tied)
         if gates is not None:
             views.append(gates)
+    views += [r for v in views if (r := _rewritten_view(q, base, v)) is not None]
     simulated = _threshold_simulation_view(q, base, direct)
     if simulated is not None:
         views.append(simulated)
@@ -168,6 +170,57 @@ def _threshold_simulation_view(q, base, direct: View) -> View | None:
     return view
 
 
+# activations the rewriting lemmas turn into gates that Schmitt's extension allows: relu -> linear,
+# threshold and multiplication gates (relu_as_product), threshold/sign -> steep logistic/tanh gates
+# (steep_sigmoid), linear units are linear gates already
+REWRITTEN = {"relu": ("relu_as_product", "steep_sigmoid"), "threshold": ("steep_sigmoid",),
+             "sign": ("steep_sigmoid",), "linear": ()}
+SIGMOIDAL = ("sigmoid", "tanh")
+
+
+def _rewritten_view(q, base, view: View) -> View | None:
+    """A feed-forward view whose hidden units mix sigmoid/tanh with relu, threshold, sign or linear
+    units, rewritten as sigmoid, linear and multiplication gates (lemmas relu_as_product and
+    threshold_as_steep_sigmoid): the same programmable parameters, 2 more nodes per relu unit. Only
+    results that allow multiplication and linear gates see it (the view is multiplicative)."""
+    names = {str(a) for a in q.hidden_activations}
+    if view.topology != "feedforward" or not names & set(SIGMOIDAL) or not names & set(REWRITTEN) \
+            or not names <= set(SIGMOIDAL) | set(REWRITTEN):
+        return None
+    transforms = sorted({t for n in names for t in REWRITTEN.get(n, ())})
+    lemmas = [base.lemmas.get(t) for t in transforms]
+    if any(lem is None for lem in lemmas):
+        return None
+    per_act = q.units_by_activation()
+    rec, ff = per_act.get("relu", (sp.Integer(0), sp.Integer(0)))
+    T = q.seq_len if view.name.startswith("unrolled") else 1
+    relus = sp.expand(T * rec + ff) if view.name.startswith("unrolled") else sp.expand(rec + ff)
+    quantities = dict(view.quantities)
+    quantities.update({"U": sp.expand(quantities["U"] + 2 * relus), "M": sp.expand(quantities["M"] + relus),
+                       "L": sp.expand(3 * quantities["L"]) if relus != 0 else quantities["L"]})
+    kept = sorted(names & set(SIGMOIDAL))
+    classes = frozenset.intersection(*(Activation_classes(n) for n in kept))
+    out = View(view.name + " + units as gates", quantities, "feedforward", classes, "sigmoidal", True, True,
+               list(view.steps), tied=view.tied, derived=True, has_bias=getattr(view, "has_bias", True))
+    out.activation_names = view.activation_names
+    words = {"relu_as_product": f"each of the {_text(relus)} relu units becomes a linear, a threshold and a "
+                                "multiplication gate (relu(z) = z H(z)): U = "
+                                f"{_text(quantities['U'])}, W unchanged",
+             "steep_sigmoid": "threshold (and sign) gates are counted as steep logistic (tanh) gates: same "
+                              "programmable parameters and nodes, for a bound in those alone"}
+    for t, lem in zip(transforms, lemmas):
+        out.steps.append(_lemma_step(lem, words[t], t, lem.locator, unsound=not lem.applicability_verified))
+    if "linear" in names:
+        out.steps.append(Step("definition", "linear_gates", None, "by definition", "definition",
+                              "linear units are linear gates, which the result allows besides its activation"))
+    return out
+
+
+def Activation_classes(name: str) -> frozenset:
+    from .classes import ACTIVATIONS, Activation
+    return Activation(ACTIVATIONS[name]).classes
+
+
 def _shared_as_gates_view(q, base, tied: View) -> View | None:
     """The tied unrolling with every use of a shared parameter made a multiplication gate fed by a
     linear gate that outputs the parameter (lemma ``shared_params_as_gates``): W programmable
@@ -185,7 +238,8 @@ def _shared_as_gates_view(q, base, tied: View) -> View | None:
         "L": sp.expand(2 * tied.quantities["L"] + 1),
     })
     view = View("unrolled (shared parameters as gates)", quantities, "feedforward", tied.classes, tied.family,
-                tied.nonlinear, True, [s for s in tied.steps if s.id != "unroll"] + [tied.steps[-1]], derived=True)
+                tied.nonlinear, True, [s for s in tied.steps if s.id != "unroll"] + [tied.steps[-1]], derived=True,
+                has_bias=getattr(tied, "has_bias", True))
     view.steps[-1] = Step(**{**view.steps[-1].__dict__, "unsound": False})
     view.activation_names = tied.activation_names
     view.steps.append(_lemma_step(
@@ -194,7 +248,6 @@ def _shared_as_gates_view(q, base, tied: View) -> View | None:
                f"U = {_text(quantities['U'])} nodes ({_text(uses)} uses of a parameter), depth <= "
                f"{_text(quantities['L'])}", "shared_as_gates", lemma.locator,
         unsound=not lemma.applicability_verified))
-    view.steps[-1].detail = " ".join(lemma.applicability.split(". ")[0].split()) + "."
     return view
 
 
@@ -346,6 +399,12 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
         reasons.append(f"needs every activation in {act}; " + (f"this network's activations are in {have}" if have
                        else f"this network mixes {' and '.join(view.activation_names)} activations, which share no "
                             "class below 'any'"))
+    if act != "any" and act not in view.classes and result.multiplication and act in ("sigmoid", "sigmoidal"):
+        stuck = sorted(set(view.activation_names) - set(SIGMOIDAL) - set(REWRITTEN))
+        if stuck:
+            reasons.append(f"relu, threshold, sign and linear units can be rewritten as gates it allows (lemmas "
+                           f"relu_as_product, threshold_as_steep_sigmoid), but no lemma in the base rewrites "
+                           f"{' or '.join(stuck)} units")
     excl = req.get("excludes")
     if excl and excl in view.classes:
         reasons.append(f"does not cover networks whose activations are all {excl.replace('_', ' ')}")
@@ -538,6 +597,10 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 if reasons:
                     if view.name == "network" or best_miss is None:
                         best_miss = reasons
+                    elif not view.tied and len(reasons) < len(best_miss) \
+                            and any(r.startswith("needs topology") for r in best_miss):
+                        # nearer through a sound transform (e.g. unrolling): name what is still missing there
+                        best_miss = [f"via {view.name}: {reasons[0]}"] + reasons[1:]
                     continue
                 inner_vals, inner_cands, ok = {}, [], True
                 for im in inner_measures:
@@ -911,7 +974,7 @@ _RESOLUTIONS: dict = {}
 def _symbolic_exponent_notes(candidates) -> list[str]:
     """Norm-based bounds of repeated layers contain powers like spec_1^L (one norm per copy, at fixed
     norms); the growth exponents count polynomial and log factors only, so say what they leave out."""
-    powers = sorted({str(p) for c in candidates for p in sp.sympify(c.exact).atoms(sp.Pow)
+    powers = sorted({str(p) for c in candidates for p in to_sympy(c.exact).atoms(sp.Pow)
                      if p.exp.free_symbols and p.base.free_symbols} if candidates else set())
     if not powers:
         return []
@@ -1049,7 +1112,8 @@ def _miss_rank(miss, q) -> tuple:
     topo_ok = topology_in(q.topology, req.get("topology", "any"))
     act = req.get("activation", "any")
     shared = len((_closure(act) & q.classes) - {"any"}) if act != "any" else 0
-    return (not topo_ok, -shared, len(miss.reasons), miss.result.id)
+    gates_ok = not q.multiplicative or miss.result.multiplication
+    return (not topo_ok, not gates_ok, -shared, len(miss.reasons), miss.result.id)
 
 
 def _as_bound(direction, pool, regime) -> Bound | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from .errors import EvaluationError, UsageError
 from .evaluate import (BRIDGE, FLOAT_MAX_LOG10, FLOAT_MIN_LOG10, NEEDS, Condition, Route, _axis_text,
                        _check_size, _number, _placeholder, _sample_symbols, _sp, normalise_bindings,
-                       require_all, routes)
+                       require_all, routes, scientific_from_log10)
 from .presentation import Presentable, brief_repr, present
 from .progress import Progress
 
@@ -148,6 +148,7 @@ class Plan:
                 fixed_map[sample[n]] = v
         self._fixed_map = fixed_map
         params = q.params if isinstance(q.params, sp.Basic) else sp.Integer(q.params)
+        self._params = params
         plain_exprs = [params.xreplace(fixed_map)]
         self._slots = {}          # route index -> (value slot, [(condition slot, Condition)])
         self._bridge_fns = {}     # route index -> (function, n conditions)
@@ -199,15 +200,19 @@ class Plan:
         return sp.lambdify(new_args, renamed, modules="numpy", cse=True)
 
     def _log_fn(self, i):
+        """log10 of route ``i``'s bound (of the parameter count when ``i`` is None), compiled on first use."""
         if i not in self._log_fns:
-            r = self.routes[i]
-            source = _fold(_log10_expr(r.expr).xreplace(self._fixed_map))
-            args = self.arg_symbols + ([_placeholder(r.inner_measure)] if r.inner_measure else [])
+            r = self.routes[i] if i is not None else None
+            expr = r.expr if r is not None else self._params
+            source = _fold(_log10_expr(expr).xreplace(self._fixed_map))
+            args = self.arg_symbols + ([_placeholder(r.inner_measure)] if r is not None and r.inner_measure else [])
             self._log_fns[i] = self._lambdify(args, [source])
         return self._log_fns[i]
 
-    def run(self, grid: dict) -> list[Column]:
-        """Evaluate on ``grid`` ({varied name: 1-D float array, all the same length})."""
+    def run(self, grid: dict, exact_point=None) -> list[Column]:
+        """Evaluate on ``grid`` ({varied name: 1-D float array, all the same length});
+        ``exact_point(k)``: the exact values ({name: sympy number}) of point ``k``, for the points
+        that floats cannot evaluate."""
         import numpy as np
         arrays = [np.asarray(grid[n], dtype=float) for n in self.varied]
         size = arrays[0].shape
@@ -215,9 +220,14 @@ class Plan:
         with np.errstate(all="ignore"):
             out = self._fn_plain(*arrays)
         params = Column("W", "params", None, _full(out[0], size), None, zeros, zeros)
+        exact = (lambda i: (lambda k: self._exact(i, exact_point(k)))) if exact_point else (lambda i: None)
+        if not np.isfinite(params.values).all():       # W beyond the float range: from its logarithm
+            params.values, params.log10, params.overflow, _ = self._from_log10(
+                params.values, lambda: self._log_fn(None)(*arrays), False, zeros, exact(None))
         cols: dict[int, Column] = {}
         for i, (vslot, cslots) in self._slots.items():
-            cols[i] = self._column(i, out[vslot], [(out[k], c) for k, c in cslots], arrays, (), size, zeros)
+            cols[i] = self._column(i, out[vslot], [(out[k], c) for k, c in cslots], arrays, (), size, zeros,
+                                   exact(i))
         for i, (fn, conds) in self._bridge_fns.items():
             r = self.routes[i]
             combine = np.fmin if r.direction == "upper" else np.fmax      # ignores nan
@@ -231,7 +241,8 @@ class Plan:
                     used_routes.append(col.route)
             with np.errstate(all="ignore"):
                 bout = fn(*arrays, inner_v)
-            col = self._column(i, bout[0], list(zip(bout[1:], conds)), arrays, (inner_v,), size, zeros)
+            col = self._column(i, bout[0], list(zip(bout[1:], conds)), arrays, (inner_v,), size, zeros,
+                               exact(i))
             col.inner = used
             col.inner_citations = [k for ir in used_routes for k in ir.citations]
             nan_inner = np.isnan(inner_v)
@@ -240,7 +251,7 @@ class Plan:
             cols[i] = col
         return [params] + [cols[i] for i in self.visible]
 
-    def _column(self, i, raw, conds, arrays, extra_args, size, zeros) -> Column:
+    def _column(self, i, raw, conds, arrays, extra_args, size, zeros, exact=None) -> Column:
         import numpy as np
         r = self.routes[i]
         values = _full(raw, size)
@@ -255,32 +266,73 @@ class Plan:
             if n_bad:
                 failed_by[c.text] = n_bad
                 failed = bad_here if failed is zeros else (failed | bad_here)
-        log10 = None
-        overflow = zeros
-        # a value that is not finite, or 0 (a positive bound that underflowed), is recomputed in
-        # log space: beyond the float range it is kept as its log10, never as a wrong number
-        total = values.sum()            # nan or inf anywhere makes the sum non-finite
-        if not np.isfinite(total) or (self._may_underflow[i] and not values.all()):
-            bad = ~np.isfinite(values) | (values == 0)
-            values = values.copy()
-            with np.errstate(all="ignore"):
-                lv = _full(self._log_fn(i)(*arrays, *extra_args)[0], size)
-            finite_log = np.isfinite(lv) & bad
-            inside = finite_log & (lv <= FLOAT_MAX_LOG10) & (lv >= FLOAT_MIN_LOG10)
-            values[inside] = 10.0 ** lv[inside]
-            overflow = finite_log & ((lv > FLOAT_MAX_LOG10) | (lv < FLOAT_MIN_LOG10))
-            values[overflow & (lv > 0)] = np.inf
-            values[overflow & (lv < 0)] = 0.0
-            values[bad & ~finite_log & ~(values == 0)] = np.nan
-            log10 = np.where(overflow, lv, np.nan) if overflow.any() else None
-            if log10 is None:
-                overflow = zeros
+        values, log10, overflow, failed_exactly = self._from_log10(
+            values, lambda: self._log_fn(i)(*arrays, *extra_args), self._may_underflow[i], zeros, exact)
+        if failed_exactly is not None and failed_exactly.any():
+            failed_by["a condition of the result (checked exactly)"] = int(failed_exactly.sum())
+            failed = failed_exactly if failed is zeros else (failed | failed_exactly)
         if failed is not zeros and failed.any():
             values = np.where(failed, np.nan, values)
             if log10 is not None:
                 log10 = np.where(failed, np.nan, log10)
                 overflow = overflow & ~failed
         return Column(r.key, "bound", r, values, log10, overflow, failed, [], self._open[i], failed_by)
+
+
+    def _from_log10(self, values, log_values, may_underflow: bool, zeros, exact=None):
+        """A value that is not finite, or 0 (a positive value that underflowed), is recomputed in
+        log space: beyond the float range it is kept as its log10, never as a wrong number. What
+        even the logarithm cannot give (a sum of terms each beyond the float range) is computed
+        point by point by ``exact(k)`` -> (``Number``, applies), the path of ``vcbound eval``.
+        Returns (values, log10 or None, overflow mask, failed mask or None)."""
+        import numpy as np
+        total = values.sum()            # nan or inf anywhere makes the sum non-finite
+        if np.isfinite(total) and not (may_underflow and not values.all()):
+            return values, None, zeros, None
+        size = values.shape
+        bad = ~np.isfinite(values) | (values == 0)
+        values = values.copy()
+        with np.errstate(all="ignore"):
+            lv = _full(log_values()[0], size)
+        finite_log = np.isfinite(lv) & bad
+        inside = finite_log & (lv <= FLOAT_MAX_LOG10) & (lv >= FLOAT_MIN_LOG10)
+        values[inside] = 10.0 ** lv[inside]
+        overflow = finite_log & ((lv > FLOAT_MAX_LOG10) | (lv < FLOAT_MIN_LOG10))
+        values[overflow & (lv > 0)] = np.inf
+        values[overflow & (lv < 0)] = 0.0
+        left = bad & ~finite_log & ~(values == 0) & np.isinf(values)
+        values[bad & ~finite_log & ~(values == 0)] = np.nan
+        failed = None
+        if exact is not None and left.any():
+            points = np.flatnonzero(left)
+            if len(points) > MAX_EXACT_POINTS:
+                raise EvaluationError(f"{len(points):,} grid points are beyond what floats can evaluate, and at "
+                                      f"most {MAX_EXACT_POINTS:,} are evaluated one by one; narrow the grid, or "
+                                      f"use 'vcbound eval' at a point")
+            lv = lv.copy()
+            failed = np.zeros(size, dtype=bool)
+            for k in points:
+                num, applies = exact(int(k))
+                failed[k] = not applies
+                if num is None or num.float is None:
+                    continue
+                values[k] = num.float
+                if num.overflow or num.underflow:
+                    overflow[k], lv[k] = True, num.log10
+        if not overflow.any():
+            return values, None, zeros, failed
+        return values, np.where(overflow, lv, np.nan), overflow, failed
+
+    def _exact(self, i, point: dict):
+        """(``Number``, applies) of route ``i`` (the parameter count when None) at one point given
+        exactly ({name: sympy number}), computed as ``vcbound eval`` computes it."""
+        from .evaluate import _eval_route, _to_number
+        from .expressions import substitute
+        binds = {**self.fixed, **point}
+        if i is None:
+            return _to_number(substitute(self._params, binds)), True
+        row = _eval_route(self.routes[i], binds, self.extra, {})
+        return row.value, row.applies
 
 
 def _may_underflow(expr) -> bool:
@@ -321,14 +373,66 @@ def _fold(expr):
     return expr.xreplace({a: a.evalf(17) for a in consts})
 
 
-def parse_vary(spec: str) -> tuple[str, list]:
-    """``"L=1..8"`` (integers, inclusive), ``"L=1..64:8"`` (step 8), ``"n=16,32,64"`` or ``"n=2^4"``
-    -> ``(name, [sympy numbers])``. Values go through vcbound's expression parser.
+class AxisValues:
+    """The values of one varied symbol: ranges stay ``range`` objects (``n=1..20000000`` costs no
+    memory until the grid is evaluated, in chunks), other values are sympy numbers. A read-only
+    sequence of sympy numbers; ``array()`` gives them as floats for numpy."""
 
-    >>> parse_vary("L=1..4")
-    ('L', [1, 2, 3, 4])
-    >>> parse_vary("n=16, 2^5, 64")
-    ('n', [16, 32, 64])
+    def __init__(self, pieces):
+        self.pieces = list(pieces)          # each a range (of ints) or a sympy number
+        self._len = sum(len(p) if isinstance(p, range) else 1 for p in self.pieces)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self):
+        sp = _sp()
+        for p in self.pieces:
+            if isinstance(p, range):
+                yield from (sp.Integer(v) for v in p)
+            else:
+                yield p
+
+    def __getitem__(self, i: int):
+        if i < 0:
+            i += self._len
+        for p in self.pieces:
+            n = len(p) if isinstance(p, range) else 1
+            if 0 <= i < n:
+                return _sp().Integer(p[i]) if isinstance(p, range) else p
+            i -= n
+        raise IndexError("axis index out of range")
+
+    def __eq__(self, other) -> bool:
+        try:
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        except TypeError:
+            return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"AxisValues({self.pieces!r})"
+
+    def array(self):
+        """The values as a float64 array (a range without a Python object per value)."""
+        import numpy as np
+        parts = [np.arange(p.start, p.stop, p.step, dtype=float) if isinstance(p, range)
+                 else np.array([float(p)]) for p in self.pieces]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def non_integers(self):
+        """The values that are not integers (a range holds none)."""
+        return [p for p in self.pieces if not isinstance(p, range) and not p.is_integer]
+
+
+def parse_vary(spec: str) -> tuple[str, AxisValues]:
+    """``"L=1..8"`` (integers, inclusive), ``"L=1..64:8"`` (step 8), ``"n=16,32,64"`` or ``"n=2^4"``
+    -> ``(name, values)`` (an ``AxisValues``: ranges are not expanded). Values go through
+    vcbound's expression parser.
+
+    >>> parse_vary("L=1..4") == ("L", [1, 2, 3, 4])
+    True
+    >>> list(parse_vary("n=16, 2^5, 64")[1])
+    [16, 32, 64]
     """
     from .errors import ExpressionError
     from .expressions import parse_expression
@@ -339,36 +443,69 @@ def parse_vary(spec: str) -> tuple[str, list]:
                               max(1, len(spec)), "--vary")
     if not name.isidentifier() or name.startswith("_"):
         raise ExpressionError(f"not a symbol name: '{name}'", spec, 1, 1, max(1, len(name)), "--vary")
-    out = []
-    for part in values.split(","):
-        part = part.strip()
+    pieces = []
+    count = 0
+    offset = len(spec) - len(values)
+    for raw in values.split(","):
+        part = raw.strip()
+        start = offset + len(raw) - len(raw.lstrip())      # where the part stands in ``spec``
+        offset += len(raw) + 1
         if not part:
             continue
+
+        def parsed(text, at):
+            try:        # parsed where it stands, so that positions and carets point into ``spec``
+                return parse_expression(" " * at + text, "--vary")
+            except ExpressionError as exc:
+                raise exc.with_source(spec, "--vary") from None
+
+        def refuse(message):
+            return ExpressionError(message, spec, 1, start + 1, len(part), "--vary")
+
         if ".." in part:
             lo_text, _, rest = part.partition("..")
             hi_text, colon, step_text = rest.partition(":")
-            lo = _integer(parse_expression(lo_text, "--vary"), part)
-            hi = _integer(parse_expression(hi_text, "--vary"), part)
-            step = _integer(parse_expression(step_text, "--vary"), part) if colon else 1
+            lo = _integer(parsed(lo_text, start), part)
+            hi = _integer(parsed(hi_text, start + len(lo_text) + 2), part)
+            step = _integer(parsed(step_text, start + len(lo_text) + 2 + len(hi_text) + 1), part) if colon else 1
             if step <= 0:
                 raise UsageError(f"--vary {name}: the step must be positive in '{part}'")
             if hi < lo:
                 raise UsageError(f"--vary {name}: empty range '{part}'")
-            if (hi - lo) // step + 1 > MAX_POINTS:
-                raise UsageError(f"--vary {name}: '{part}' has more than {MAX_POINTS:,} values")
-            out.extend(_sp().Integer(v) for v in range(lo, hi + 1, step))
+            if hi > MAX_EXACT_FLOAT:
+                raise refuse(f"range too large: its end is above 2^53 = {MAX_EXACT_FLOAT:,}, where a sweep's "
+                             f"floats can no longer tell neighbouring integers apart")
+            count += (hi - lo) // step + 1
+            piece = range(lo, hi + 1, step)
         else:
-            out.append(_number(parse_expression(part, "--vary"), f"--vary {name}"))
-    if not out:
-        raise UsageError(f"--vary {name}: no values")
-    for v in out:
-        if not v.is_positive:
-            raise EvaluationError(f"--vary {name}: values must be positive, got {v}")
-    return name, out
+            piece = _number(parsed(part, start), f"--vary {name}")
+            count += 1
+            if _beyond_float(piece):
+                raise refuse(f"'{part}' is beyond the float range of a sweep (about 1.8e308); "
+                             f"'vcbound eval' evaluates one point exactly")
+        if count > MAX_POINTS:
+            raise UsageError(f"--vary {name}: more than {MAX_POINTS:,} values")
+        pieces.append(piece)
+    return name, AxisValues(pieces)
 
 
 MAX_POINTS = 20_000_000
+MAX_EXACT_FLOAT = 2 ** 53          # integers above this are not all floats
+MAX_EXACT_POINTS = 2_000           # points of one chunk evaluated one by one (eval's path) when floats fail
 CHUNK = 1 << 18
+
+
+def _beyond_float(value) -> bool:
+    """Is the sympy number ``value`` too large (or too small and nonzero) for a float64?"""
+    from .expressions import integer_log10
+    if value.is_Rational:
+        lv = integer_log10(value.p) - integer_log10(value.q)
+    else:
+        try:
+            lv = math.log10(float(value))
+        except (OverflowError, ValueError):
+            return True
+    return not (FLOAT_MIN_LOG10 <= lv <= FLOAT_MAX_LOG10)
 
 
 def _integer(value, part) -> int:
@@ -445,23 +582,15 @@ class Sweep(Presentable):
 def _cell(col: Column, p: int) -> str:
     import numpy as np
     v = col.values[p]
+    if col.log10 is not None and col.overflow[p]:
+        return scientific_from_log10(float(col.log10[p]), 12)     # as eval writes it, to 12 digits
     if col.kind == "params":
         if np.isfinite(v) and v == int(v) and abs(v) < 2 ** 53:
             return str(int(v))
         return f"{v:.17g}"
-    if col.log10 is not None and col.overflow[p]:
-        return _sci_from_log10(float(col.log10[p]))
     if np.isnan(v):
         return ""
     return repr(float(v))
-
-
-def _sci_from_log10(lv: float) -> str:
-    exp = math.floor(lv)
-    mant = 10.0 ** (lv - exp)
-    if mant >= 9.9999999999995:
-        mant, exp = 1.0, exp + 1
-    return f"{mant:.12g}e{exp:+d}"
 
 
 def _vary_dict(vary) -> dict:
@@ -474,9 +603,16 @@ def _vary_dict(vary) -> dict:
         for name, values in vary.items():
             if isinstance(values, str):
                 _, vals = parse_vary(f"{name}={values}")
+            elif isinstance(values, range) and values.step > 0 and len(values) and values.start > 0:
+                vals = AxisValues([values])
             else:
-                vals = [_number(v, f"--vary {name}") for v in values]
+                vals = AxisValues(_number(v, f"--vary {name}") for v in values)
+                for v in vals.pieces:
+                    if _beyond_float(v):
+                        raise UsageError(f"--vary {name}: {_axis_text(v)[:40]} is beyond the float range of a "
+                                         f"sweep (about 1.8e308); evaluate one point with evaluate()")
             out[name] = vals
+            _check_grid_size(out)
         return out
     out = {}
     for spec in vary:
@@ -484,7 +620,14 @@ def _vary_dict(vary) -> dict:
         if name in out:
             raise UsageError(f"--vary {name} given twice")
         out[name] = vals
+        _check_grid_size(out)          # from the lengths alone, before any axis is expanded
     return out
+
+
+def _check_grid_size(values: dict) -> None:
+    total = math.prod(len(v) for v in values.values())
+    if total > MAX_POINTS:
+        raise UsageError(f"--vary: the grid has {total:,} points; at most {MAX_POINTS:,}")
 
 
 def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str = "torch", base=None,
@@ -524,7 +667,7 @@ def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str =
                 from .errors import did_you_mean
                 raise UsageError(f"--vary: '{name}' is not a symbol of this architecture "
                                  f"{did_you_mean(name, known, 'symbol') if known else '(it has none)'}")
-            for v in values[name]:
+            for v in values[name].non_integers():
                 _check_size(name, v, "--vary")
             if name in fixed:
                 raise UsageError(f"'{name}' is both varied (--vary) and fixed (--at)")
@@ -541,20 +684,22 @@ def sweep(arch, vary, at=None, measure: str = "vc", assume=(), convention: str =
         if not varied:
             raise UsageError("sweep needs at least one --vary NAME=a..b or NAME=v1,v2,...")
         shape = tuple(len(values[n]) for n in varied)
-        total = int(np.prod(shape)) if shape else 1
-        if total > MAX_POINTS:
-            raise UsageError(f"the grid has {total:,} points; at most {MAX_POINTS:,}")
+        _check_grid_size(values)
+        total = math.prod(shape)
         rs = routes(res, base)
         bar.total = 2 + max(1, -(-total // CHUNK))
         plan = Plan(res, fixed, varied, extra, rs, only=only, progress=bar)
-        axes = [np.array([float(v) for v in values[n]]) for n in varied]
+        axes = [values[n].array() for n in varied]
         chunks = []
         grid_parts = {n: [] for n in varied}
         for start in range(0, total, CHUNK):
             stop = min(total, start + CHUNK)
             coords = np.unravel_index(np.arange(start, stop), shape)
             grid = {n: axes[a][coords[a]] for a, n in enumerate(varied)}
-            chunks.append(plan.run(grid))
+
+            def exact_point(k, coords=coords):
+                return {n: values[n][int(coords[a][k])] for a, n in enumerate(varied)}
+            chunks.append(plan.run(grid, exact_point))
             for n in varied:
                 grid_parts[n].append(grid[n])
             bar.step()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import UsageError
+from .expressions import bounded_power, to_sympy
 from .graph import Layer, Repeat
 
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ("h",)}
@@ -51,7 +52,7 @@ class TensorSpec:
 
 
 def _json_size(value, bindings):
-    value = sp.sympify(value)
+    value = to_sympy(value)
     value = value.subs({s: bindings[s.name] for s in value.free_symbols if s.name in (bindings or {})})
     return int(value) if value.is_Integer else str(value)
 
@@ -72,7 +73,7 @@ class _Walker:
         self.out: list[TensorSpec] = []
 
     def _value(self, v):
-        v = sp.sympify(v)
+        v = to_sympy(v)
         return v.subs({s: self.bindings[s.name] for s in v.free_symbols if s.name in self.bindings})
 
     def walk(self, items, width, prefix):
@@ -156,7 +157,7 @@ def expanded(specs: list[TensorSpec]) -> list[TensorSpec]:
             out.append(s)
             continue
         (k, (a, b)), = s.index.items() if len(s.index) == 1 else (_refuse(s),)
-        a, b = sp.sympify(a), sp.sympify(b)
+        a, b = to_sympy(a), to_sympy(b)
         if not (a.is_Integer and b.is_Integer):
             raise UsageError(f"tensor {s.name}: the repeat count is symbolic ({k} = {a} .. {b}); "
                              "bind it with --at to list the tensors one by one")
@@ -207,7 +208,7 @@ def norm_quantities(q) -> dict:
     ratio = sp.Integer(0)
     for pos, layer, mult in layers:
         rho = layer.activation.kind.lipschitz if layer.activation is not None else 1
-        lip *= sp.Rational(rho) ** mult if rho is not None else sp.nan
+        lip *= bounded_power(sp.Rational(rho), mult) if rho is not None else sp.nan
         s, f, b = norm_symbol("spec", pos), norm_symbol("frob", pos), norm_symbol("l21", pos)
         spec *= s ** mult
         frob *= f ** mult

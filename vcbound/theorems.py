@@ -61,7 +61,7 @@ SCOPES = ("every", "exists")
 FORMS = ("asymptotic", "explicit")
 VERIFICATIONS = ("primary", "conference", "book", "submission", "secondary", "abstract", "definition")
 TRANSFORMS = ("unroll", "class_inclusion", "pdim_extra_layer", "readout", "vc_le_pdim", "shared_as_gates",
-              "threshold_simulation")
+              "relu_as_product", "steep_sigmoid", "threshold_simulation")
 REQUIRES = {
     "topology": tuple(sorted(TOPOLOGIES)),
     "activation": tuple(sorted(CLASSES)),
@@ -429,6 +429,17 @@ def parse_bibtex(text: str) -> BibEntry:
     return BibEntry(etype, key, fields)
 
 
+def bibtex_latex_problems(text: str) -> list:
+    """``texsafety.TexProblem``s of a BibTeX entry as LaTeX data (empty when it is safe); an entry
+    that does not parse is one problem."""
+    from .texsafety import TexProblem, bibtex_entry_problems
+    try:
+        entry = parse_bibtex(text)
+    except BibtexError as exc:
+        return [TexProblem(exc.offset, f"BibTeX entry does not parse: {exc.message}")]
+    return bibtex_entry_problems(text, entry)
+
+
 def _bib_ws(text: str, pos: int) -> int:
     n = len(text)
     while pos < n and text[pos].isspace():
@@ -708,16 +719,47 @@ def _load_file(path: str, trusted_ok: bool = False) -> _FileData:
 def _file_digest(path: str) -> str | None:
     import hashlib
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read(MAX_FILE_BYTES + 1)).hexdigest()
+        return hashlib.sha256(read_regular_file(path, MAX_FILE_BYTES + 1)).hexdigest()
     except OSError:
         return None
 
 
-def _stamp_path() -> str:
+def read_regular_file(path: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``, which must be a regular file. Opened without blocking
+    and checked on the open descriptor: a FIFO given as a theorem path blocked forever."""
+    import stat
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a device or socket"
+            raise OSError(f"not a regular file ({kind})")
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = None
+            return fh.read(limit)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _why_unreadable(path: str, exc: OSError) -> str:
+    """The reason in words, naming dangling and looping symbolic links."""
+    import errno
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop"
+    if os.path.islink(path) and not os.path.exists(path):
+        return f"a dangling symbolic link (to {os.readlink(path)})"
+    return exc.strerror or str(exc)
+
+
+def _stamp_path() -> str | None:
+    """The stamp file in the user's cache directory, or None when there is none (``paths.user_dir``:
+    ``HOME=""`` once made it ``/.cache``)."""
     from . import __version__
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "vcbound", f"validated-{__version__}.json")
+    from .paths import user_dir
+    base = user_dir("XDG_CACHE_HOME", ".cache")
+    return None if base is None else str(base / "vcbound" / f"validated-{__version__}.json")
 
 
 _STAMPS: dict | None = None
@@ -730,7 +772,10 @@ def _stamps() -> dict:
     if _STAMPS is None:
         import json
         try:
-            with open(_stamp_path(), encoding="utf-8") as fh:
+            path = _stamp_path()
+            if path is None:
+                raise OSError("no cache directory")
+            with open(path, encoding="utf-8") as fh:
                 loaded = json.load(fh)
             _STAMPS = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)} \
                 if isinstance(loaded, dict) else {}
@@ -744,14 +789,19 @@ def _remember_stamp(path: str, digest: str) -> None:
     stamps = _stamps()
     stamps[path] = digest
     target = _stamp_path()
+    if target is None:
+        return
+    tmp = f"{target}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(stamps, fh)
         os.replace(tmp, target)
-    except OSError:
-        pass          # a read-only home only costs speed
+    except OSError:   # a read-only home, or a directory where the stamp goes, only costs speed
+        try:
+            os.remove(tmp)       # never leave a .tmp behind (one per run, once)
+        except OSError:
+            pass
 
 
 class _FileChecker:
@@ -774,16 +824,15 @@ class _FileChecker:
         try:
             size = os.stat(self.path).st_size
         except OSError as exc:
-            self.problem(0, f"cannot read: {exc.strerror or exc}")
+            self.problem(0, f"cannot read: {_why_unreadable(self.path, exc)}")
             return None
         if size > MAX_FILE_BYTES:
             self.problem(0, f"file too large ({size} bytes; at most {MAX_FILE_BYTES})")
             return None
         try:
-            with open(self.path, "rb") as fh:
-                raw = fh.read(MAX_FILE_BYTES + 1)
+            raw = read_regular_file(self.path, MAX_FILE_BYTES + 1)
         except OSError as exc:
-            self.problem(0, f"cannot read: {exc.strerror or exc}")
+            self.problem(0, f"cannot read: {_why_unreadable(self.path, exc)}")
             return None
         if len(raw) > MAX_FILE_BYTES:
             self.problem(0, f"file too large (more than {MAX_FILE_BYTES} bytes)")
@@ -968,6 +1017,22 @@ class _FileChecker:
         if entry.key != key:
             self.problem(first + bibtex.count("\n", 0, bibtex.find(entry.key)),
                          f"BibTeX key '{entry.key}' differs from the source key '{key}'")
+        self.check_latex_safety_of_bibtex(bibtex, entry, first)
+
+    # ---- LaTeX safety: what a theorem file contributes to LaTeX output is data, never code --------
+    def check_latex_safety_of_bibtex(self, bibtex: str, entry, first_line: int) -> None:
+        from .texsafety import bibtex_entry_problems
+        for p in bibtex_entry_problems(bibtex, entry):
+            self.problem(first_line + bibtex.count("\n", 0, p.offset),
+                         f"BibTeX entry is not LaTeX-safe: {p.message}")
+
+    def check_latex_safety_of_locator(self, kind: str, i: int, locator: str | None, what: str) -> None:
+        from .texsafety import locator_problems
+        if locator is None:
+            return
+        for p in locator_problems(locator):
+            self.problem(self.layout.line(kind, i, "locator"),
+                         f"locator of {what} is not plain text at column {p.offset + 1}: {p.message}")
 
     # ---- [[result]] ----------------------------------------------------------------------------
     def check_result(self, i: int, table: dict, source: Source) -> None:
@@ -980,6 +1045,7 @@ class _FileChecker:
         self.fields("result", i, table, RESULT_FIELDS, what)
         s = lambda name, **kw: self.string("result", i, table, name, what, **kw)  # noqa: E731
         locator = s("locator")
+        self.check_latex_safety_of_locator("result", i, locator, what)
         statement = s("statement")
         measure = self.enum("result", i, table, "measure", MEASURES, what)
         direction = self.enum("result", i, table, "direction", DIRECTIONS, what)
@@ -1228,6 +1294,7 @@ class _FileChecker:
         self.fields("lemma", i, table, LEMMA_FIELDS, what)
         s = lambda name, **kw: self.string("lemma", i, table, name, what, **kw)  # noqa: E731
         locator = s("locator")
+        self.check_latex_safety_of_locator("lemma", i, locator, what)
         statement = s("statement")
         transform = self.enum("lemma", i, table, "transform", TRANSFORMS, what)
         verification = self.enum("lemma", i, table, "verification", VERIFICATIONS, what) \
@@ -1334,11 +1401,16 @@ def _short(text: str, n: int = 60) -> str:
 # several files
 
 def theorem_files(path) -> list[str]:
-    """The ``*.toml`` files of a directory (sorted), or ``[path]`` for a file."""
+    """The ``*.toml`` entries of a directory (sorted), or ``[path]`` for a file. Entries that are
+    not readable files (dangling or looping symbolic links, FIFOs) are kept, so that loading
+    reports them instead of skipping them silently; sub-directories are not theorem files."""
     p = Path(path)
     if p.is_dir():
-        return [str(p / name) for name in sorted(os.listdir(p)) if name.endswith(".toml")
-                and (p / name).is_file()]
+        try:
+            names = sorted(os.listdir(p))
+        except OSError:
+            return [str(p)]           # reported when read: "cannot read: ..."
+        return [str(p / name) for name in names if name.endswith(".toml") and not (p / name).is_dir()]
     return [str(p)]
 
 

@@ -168,7 +168,16 @@ class _Builder(ChainBuilder):
             options["act"] = act
         if config.get("use_bias", True) is False:
             options["bias"] = False
-        self.specs.append(LayerSpec("dense", int(config["units"]), options))
+        self.specs.append(LayerSpec("dense", self._units(config), options))
+
+    def _units(self, config) -> int:
+        """``units`` as written: a positive JSON integer (``0.5`` was truncated to 0, ``1e999`` was
+        an OverflowError)."""
+        units = config.get("units")
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ModelImportError(f"{self.where(config)}: 'units' must be a positive whole number, "
+                                   f"got {str(units)[:40]}")
+        return units
 
     def _activation_layer(self, name, config) -> None:
         act = {"ReLU": "relu", "LeakyReLU": "leaky_relu"}.get(name) or self._act(config.get("activation"), config)
@@ -215,7 +224,7 @@ class _Builder(ChainBuilder):
         options["convention"] = "keras"
         if kind == "gru" and config.get("reset_after", True) is False:
             options["reset_after"] = False
-        self.specs.append(LayerSpec(kind, int(config["units"]), options))
+        self.specs.append(LayerSpec(kind, self._units(config), options))
         if not config.get("return_sequences", False):
             self.specs.append(LayerSpec("last"))
             self.sequence = False

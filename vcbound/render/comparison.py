@@ -6,7 +6,7 @@ In: a ``Comparison`` or the dict of ``growth_report`` (vcbound.comparison). Out:
 from __future__ import annotations
 
 from ..comparison import WORDS, Comparison, Side, route_kind_note, route_names
-from .pretty import ascii_expr, unicode_expr
+from .pretty import ascii_expr, significant, unicode_expr
 
 
 def _bound_line(bound) -> str:
@@ -24,8 +24,11 @@ def _constant_text(side: Side) -> str:
     what = ("published constants" if side.constant_kind == "explicit"
             else "same results, so their unspecified constant cancels")
     if lo == hi:
-        return f"exact bounds: A/B -> {lo} ({what})"
-    return f"exact bounds: A/B between {lo} and {hi}, by dominant term ({what})"
+        return f"exact bounds: A/B -> {significant(lo)} ({what})"
+    at_lo, at_hi = side.constant_ends or (None, None)
+    where = (lambda m: f" (where {unicode_expr(m)} dominates)" if m is not None else "")
+    return (f"exact bounds: A/B between {significant(lo)}{where(at_lo)} and {significant(hi)}{where(at_hi)}, "
+            f"by dominant term ({what})")
 
 
 def comparison_text(cmp: Comparison) -> str:
@@ -78,7 +81,9 @@ def comparison_json(cmp: Comparison) -> dict:
             "relation": side.relation, "larger": side.larger, "reason": side.reason,
             "ratio": None if side.ratio is None else ascii_expr(side.ratio),
             "ratio_constant": None if side.constant is None else
-            {"low": str(side.constant[0]), "high": str(side.constant[1]), "kind": side.constant_kind},
+            {"low": str(side.constant[0]), "high": str(side.constant[1]), "kind": side.constant_kind,
+             "low_where_dominant": None if not side.constant_ends else str(side.constant_ends[0]),
+             "high_where_dominant": None if not side.constant_ends else str(side.constant_ends[1])},
             "faster": [{"symbols": list(s), "who": who, "rate_a": [str(x) for x in ra], "rate_b": [str(x) for x in rb]}
                        for s, who, ra, rb in side.witnesses],
             "a": bound_json(side.a), "b": bound_json(side.b), "route_note": route_kind_note(side) or None,

@@ -431,12 +431,18 @@ def _result_words(step, cand) -> tuple[str, str]:
         lhs = _latex(sp.Symbol(letter))
         q_name = {"Lbar": r"\bar{L}", "eps": r"\varepsilon", "delta": r"\delta", "vc": r"\mathrm{VC}",
                   "pdim": r"\mathrm{Pdim}", "pieces": r"\mathrm{pieces}", "breakpoints": r"\mathrm{breakpoints}",
-                  "degree": r"\mathrm{degree}"}.get(quantity, quantity)
+                  "degree": r"\mathrm{degree}"}.get(quantity) or _quantity_math(quantity)
         if value is not None and str(value) != quantity:
             subs.append(f"${lhs} \\mapsto {q_name} = {_latex(value)}$")
         else:
             subs.append(f"${lhs} \\mapsto {q_name}$")
     return text, ", ".join(subs)
+
+
+def _quantity_math(name) -> str:
+    """A quantity's name in math mode: a plain name as it is, anything else as escaped text."""
+    name = str(name)
+    return name if re.fullmatch(r"[A-Za-z]+", name) else r"\text{" + latex_escape(name) + "}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,8 +91,22 @@ def plot_sweep(sw: Sweep, path: str, dpi: int = 120) -> str:
             fig.colorbar(im, ax=ax, label=f"log10 {c.direction} bound")
         fig.suptitle(f"{measure}: {arch}" + (f"  ({title_fixed})" if title_fixed else ""), fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
+    import io
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=dpi)
+    write_file(path, png.getvalue(), "--plot")
     return path
+
+
+def write_file(path: str, data: bytes, what: str) -> None:
+    """Write ``data`` to ``path``; any failure (a missing directory, a full disk, /dev/full, a
+    directory in the way) is one line, not a traceback, and never reports success."""
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _thin(labels: list[str], most: int = 12) -> list[str]:

@@ -23,3 +23,18 @@ def unicode_expr(expr) -> str:
     s = s.replace("**", "^").replace("*", "·")
     s = s.replace("Min(", "min(").replace("Max(", "max(")
     return s
+
+
+def significant(value, digits: int = 3) -> str:
+    """A ratio as a decimal with ``digits`` significant figures (``0.00391``, ``0.0625``, ``16``);
+    exact values stay in the JSON output."""
+    x = float(value)
+    if x == 0 or not (1e-6 <= abs(x) < 1e9):
+        return f"{x:.{digits}g}"
+    if x == int(x) and abs(x) < 10 ** digits:
+        return str(int(x))
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        from decimal import Decimal
+        text = format(Decimal(text), "f")
+    return text

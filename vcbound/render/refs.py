@@ -60,16 +60,25 @@ class Citer:
     """Writes citation commands and remembers, in order, every key it cited.
 
     ``textual`` gives ``\\citet`` ("Koiran and Sontag (1998, Theorem 5)"), otherwise ``\\citep``.
-    Keys without a BibTeX entry are never written as citations.
+    Keys without a BibTeX entry, or whose entry is not LaTeX-safe, are never written as citations.
     """
 
     def __init__(self, sources: dict):
         self.sources = sources
         self.keys: list[str] = []
+        self._safe: dict[str, bool] = {}
 
     def citable(self, key) -> bool:
+        """A key is cited only when its source has a BibTeX entry that is LaTeX-safe data (the
+        validator refuses other files; this also covers a ``Source`` built without it)."""
         src = self.sources.get(key) if key else None
-        return bool(src is not None and src.bibtex.strip())
+        if src is None or not src.bibtex.strip():
+            return False
+        if key not in self._safe:
+            from ..texsafety import bibtex_key_problems
+            from ..theorems import bibtex_latex_problems
+            self._safe[key] = not bibtex_key_problems(key) and not bibtex_latex_problems(src.bibtex)
+        return self._safe[key]
 
     def _note(self, key):
         if key not in self.keys:
@@ -85,12 +94,20 @@ class Citer:
             return ""
         for k in keys:
             self._note(k)
-        opt = f"[{latex_escape(locator)}]" if locator else ""
+        opt = f"[{_optional_argument(locator)}]" if locator else ""
         return f"\\cite{'t' if textual else 'p'}{opt}{{{','.join(keys)}}}"
 
     def bibtex(self) -> str:
         """The BibTeX entries of every key cited so far, in citation order."""
         return "\n\n".join(self.sources[k].bibtex.strip() for k in self.keys)
+
+
+def _optional_argument(text: str) -> str:
+    """Escaped text for ``\\citep[...]``: each bracket in its own group, so that no ``]`` ends the
+    argument early (one pair of braces around all of it would not do: natbib reads the argument
+    again, and TeX strips a group that is a whole argument each time)."""
+    from .latex import latex_escape
+    return latex_escape(text).replace("[", "{[}").replace("]", "{]}")
 
 
 def arch_line(arch) -> str:

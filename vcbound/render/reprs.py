@@ -19,6 +19,7 @@ from ..presentation import present, register
 from ..quantities import Quantities
 from ..resolver import Resolution
 from ..sweeps import Sweep
+from ..tradeoff import BudgetComparison, Tradeoff
 from .comparison import comparison_json, comparison_text
 from .evaluation import evaluation_json, evaluation_repr, evaluation_text
 from .generalization import generalization_json, generalization_text
@@ -30,12 +31,13 @@ from .params import params_csv, params_json, params_latex, params_markdown, para
 from .plot import plot_sweep
 from .sweep import sweep_csv, sweep_json, sweep_latex, sweep_markdown, sweep_notes, sweep_repr, sweep_table
 from .text import resolution_repr, resolution_text
+from .tradeoff import (budget_comparison_json, budget_comparison_text, plot_tradeoff, tradeoff_csv, tradeoff_json,
+                       tradeoff_latex, tradeoff_markdown, tradeoff_table)
 
 
 def html_from_markdown(obj) -> str:
     """``_repr_html_`` of every result: its Markdown, as HTML (one converter, the same content)."""
     return markdown_html(present(obj, "markdown"))
-
 
 register(Resolution, "text", resolution_text)
 register(Resolution, "json", resolution_json)
@@ -75,3 +77,14 @@ register(Sweep, "markdown", sweep_markdown)
 register(Sweep, "latex", sweep_latex)
 register(Sweep, "html", html_from_markdown)
 register(Sweep, "repr", sweep_repr)
+
+register(Tradeoff, "text", tradeoff_table)
+register(Tradeoff, "json", tradeoff_json)
+register(Tradeoff, "csv", tradeoff_csv)
+register(Tradeoff, "markdown", tradeoff_markdown)
+register(Tradeoff, "latex", tradeoff_latex)
+register(Tradeoff, "png", plot_tradeoff)
+
+register(BudgetComparison, "text", budget_comparison_text)
+register(BudgetComparison, "json", budget_comparison_json)
+register(Tradeoff, "html", html_from_markdown)

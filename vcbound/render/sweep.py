@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..evaluate import NO_CONSTANT, _axis_text
+from ..evaluate import NO_CONSTANT, _axis_text, scientific_from_log10
 
 
 def sweep_csv(sw) -> str:
@@ -62,16 +62,18 @@ def sweep_json(sw) -> dict:
 def sweep_notes(sw) -> list[str]:
     import numpy as np
     out = []
-    for c in sw.columns[1:]:
+    for c in sw.columns:
+        n_over = int(c.overflow.sum())
+        if n_over:
+            out.append(f"{c.key}: {n_over} value(s) outside the float range, written in scientific notation "
+                       "(as vcbound eval writes them)")
+        if c.kind == "params":
+            continue
         n_fail = int(c.failed.sum())
         if n_fail:
             which = "; ".join(f"{t} fails at {k}" for t, k in c.failed_by.items())
             out.append(f"{c.key}: blank at {n_fail} point(s) where a condition of the result fails "
                        f"({which}): the bound does not apply there")
-        n_over = int(c.overflow.sum())
-        if n_over:
-            out.append(f"{c.key}: {n_over} value(s) outside the float range, written in scientific notation "
-                       "from their logarithm")
         n_undef = int((np.isnan(c.values) & ~c.failed).sum())
         if n_undef:
             out.append(f"{c.key}: undefined (no real value) at {n_undef} point(s)")
@@ -133,8 +135,8 @@ def _table_cell(cell: str) -> str:
     except ValueError:
         return cell
     if not math.isfinite(v) or (v == 0 and cell not in ("0", "0.0")):
-        mant, _, exp = cell.partition("e")
-        return f"{float(mant):.4g}e{exp}"
+        mant, _, exp = cell.partition("e")          # beyond the float range: 6 digits, as eval shows it
+        return scientific_from_log10(math.log10(float(mant)) + int(exp), 6)
     if cell.lstrip("-").isdigit():
         return cell
     return f"{v:.6g}"
