@@ -225,7 +225,8 @@ def test_builtin_base_has_no_conflict_on_canonical_architectures():
 # ---------------------------------------------------------------------------------------------
 # small defects
 # ---------------------------------------------------------------------------------------------
-LINEAR_RNN = "input(1, seq=T) -> rnn(n, act=linear) -> last -> dense(1, act=threshold)"
+# DasGupta-Sontag's class has no bias terms (issue 10 item 4): the net is written bias-free
+LINEAR_RNN = "input(1, seq=T) -> rnn(n, act=linear, bias=false) -> last -> dense(1, act=threshold, bias=false)"
 
 
 def test_eval_outside_a_bounds_log_domain_says_so(base):

@@ -117,7 +117,7 @@ def _views(q, base, measure: str) -> list[View]:
         lemma = base.lemmas["unroll"]
         steps_words = "T steps" if str(T) == "T" else f"T = {T} steps"
         tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
-                    q.multiplicative, list(direct.steps), tied=True, derived=True)
+                    q.multiplicative, list(direct.steps), tied=True, derived=True, has_bias=q.has_bias)
         tied.steps.append(_lemma_step(
             lemma, f"unrolled over {steps_words}: W = {canon['W']} shared parameters, "
                    f"U = {common['U']}, depth = {common['L']}", "unroll", lemma.locator,
@@ -125,7 +125,7 @@ def _views(q, base, measure: str) -> list[View]:
         untied = dict(common)
         untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
         free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
-                    q.multiplicative, list(direct.steps), derived=True)
+                    q.multiplicative, list(direct.steps), derived=True, has_bias=q.has_bias)
         free.steps.append(_lemma_step(
             lemma, f"unrolled over {steps_words}; the tied network is one parameter setting of the "
                    f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
@@ -809,9 +809,14 @@ def _best_pool(cands, direction, regime) -> list:
 
 
 def _prefer(a: Candidate, b: Candidate) -> bool:
-    """Between equal bounds: published over derived, verified over not, fewer conditions."""
-    ka = (a.status != "published", a.unverified, len(a.conditions), LEVELS.index(a.verification), a.result.id)
-    kb = (b.status != "published", b.unverified, len(b.conditions), LEVELS.index(b.verification), b.result.id)
+    """Between equal bounds: published over derived, verified over not, a result stated for the class
+    over an extension to multiplication gates the network does not have (Karpinski-Macintyre over
+    Schmitt's remark for a plain sigmoid net; only multiplication-allowing results reach gated cells),
+    the better-read source (a journal read in full over an OCR conference text), then fewer conditions."""
+    def key(c):
+        return (c.status != "published", c.unverified, bool(c.result.requires.get("multiplication", False)),
+                LEVELS.index(c.verification), len(c.conditions), c.result.id)
+    ka, kb = key(a), key(b)
     return ka < kb
 
 
@@ -1174,7 +1179,7 @@ def _pdim_routes(q, base, regime, views):
                 # one more layer holding the one extra parameter: the cumulative sum grows by W + 1
                 qq["Lbar"] = sp.Mul(q.lbar_sum + qq["W"], sp.Pow(qq["W"], -1))
             nv = View(v.name + " + threshold output", qq, v.topology, v.classes, v.family, v.nonlinear, v.multiplicative,
-                      list(v.steps), tied=v.tied, derived=True)
+                      list(v.steps), tied=v.tied, derived=True, has_bias=True)  # the level is a bias
             nv.activation_names = v.activation_names
             nv.steps.append(_lemma_step(lemma, "Pdim(F) <= VCdim(F') where F' has one more parameter and one "
                                                "more layer (a threshold unit comparing the output with a level)",

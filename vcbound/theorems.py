@@ -83,7 +83,7 @@ SOURCE_FIELDS = {"key": True, "bibtex": True, "version": True, "verification": T
 RESULT_FIELDS = {"id": True, "locator": True, "statement": True, "measure": True, "direction": True,
                  "scope": True, "form": True, "bound": True, "symbols": True, "constants": False,
                  "requires": True, "conditions": False, "verification": False, "tied_weights": False,
-                 "notes": False}
+                 "learner": False, "notes": False}
 LEMMA_FIELDS = {"id": True, "locator": True, "statement": True, "transform": True,
                 "verification": False, "applicability": False, "notes": False}
 TOP_LEVEL = ("source", "result", "lemma")
@@ -148,6 +148,7 @@ class Result:
     path: str
     line: int
     tied_weights_reason: str = ""   # the file's decision text ("stated: ..." / "UNVERIFIED: ...")
+    learner: str = ""      # sample-complexity upper bounds: the algorithm that attains it, if not every ERM
 
     def __hash__(self):
         return hash((self.id, self.path))
@@ -813,6 +814,7 @@ class _FileChecker:
         self.data = _FileData(path)
         self.layout: _Layout | None = None
         self.text = ""
+        self.bib_entry: BibEntry | None = None     # the parsed [source].bibtex, when it parses
 
     def problem(self, line: int, message: str) -> None:
         self.data.problems.append(TheoremProblem(self.path, line, message))
@@ -995,10 +997,12 @@ class _FileChecker:
         version = s("version")
         read = s("read")
         notes = s("notes", required=False)
+        self.check_public_provenance("source", 0, {"read": read, "notes": notes}, what)
         return Source(key or stem, bibtex or "", version or "", verification or "", read or "",
                       notes or "", path)
 
     def check_bibtex(self, bibtex: str, key: str) -> None:
+        """Parse the entry (kept in ``self.bib_entry`` for the locator page check) and check its key."""
         line = self.layout.line("source", 0, "bibtex")
         raw_line = self.text.split("\n")[line - 1] if line - 1 < self.text.count("\n") + 1 else ""
         # a multi-line string opened at the end of the line starts on the next line (TOML trims it)
@@ -1009,6 +1013,7 @@ class _FileChecker:
             self.problem(first + bibtex.count("\n", 0, exc.offset),
                          f"BibTeX entry does not parse: {exc.message}")
             return
+        self.bib_entry = entry
         if entry.key != key:
             self.problem(first + bibtex.count("\n", 0, bibtex.find(entry.key)),
                          f"BibTeX key '{entry.key}' differs from the source key '{key}'")
@@ -1049,6 +1054,10 @@ class _FileChecker:
         verification = self.enum("result", i, table, "verification", VERIFICATIONS, what) \
             if "verification" in table else None
         notes = s("notes", required=False)
+        learner = s("learner")
+        self.check_public_provenance("result", i, {"notes": notes, "statement": statement}, what)
+        if locator is not None:
+            self.check_locator_pages("result", i, locator, what)
         tied, tied_reason = False, ""
         if "tied_weights" in table:
             value = table["tied_weights"]
@@ -1061,6 +1070,8 @@ class _FileChecker:
             else:
                 tied, tied_reason = status == "stated", value
         symbols = self.check_symbols(i, table, what)
+        if symbols is not None:
+            self.check_unused_symbols(i, table, symbols, what)
         constants = self.check_constants(i, table, what, symbols or {})
         requires = self.check_requires(i, table, what)
         filename = f"{self.path}:{lay.line('result', i, 'bound')}"
@@ -1094,7 +1105,8 @@ class _FileChecker:
             symbols=dict(symbols), constants=tuple(constants), requires=dict(requires),
             conditions_text=tuple(table.get("conditions", ())),
             verification=verification or source.verification, tied_weights=tied, notes=notes or "",
-            path=self.path, line=lay.line("result", i), tied_weights_reason=tied_reason)
+            path=self.path, line=lay.line("result", i), tied_weights_reason=tied_reason,
+            learner=learner or "")
         if not self.lazy:
             # already parsed while checking: keep them (cached_property slots)
             result.__dict__["bound"] = bound
@@ -1217,6 +1229,61 @@ class _FileChecker:
             out.append(c)
         return tuple(out)
 
+    # ---- provenance: public sources, pages inside the cited entry, no unused letters ------------
+    def check_public_provenance(self, kind: str, index: int, texts: dict, what: str) -> None:
+        """Theorem files cite public sources only: no machine paths or internal notes in ``read``,
+        ``notes``, ``statement`` (and a lemma's ``applicability``); see ``private_references``."""
+        for name, text in texts.items():
+            if not text:
+                continue
+            for found, why in private_references(text):
+                self.problem(self.layout.line(kind, index, name),
+                             f"'{name}' of {what} names {why} ('{_short(found, 40)}'): cite public "
+                             f"sources only (papers, versions, public URLs, public repositories)")
+
+    def check_locator_pages(self, kind: str, index: int, locator: str, what: str) -> None:
+        """Every page a locator names must lie inside the cited BibTeX entry's ``pages`` range, so
+        that the locator and the BibTeX name the same version of the source. An entry without a
+        ``pages`` field (a book, a report) is checked only when it is an article or a proceedings
+        paper, whose pages a reader needs to find the place."""
+        entry = self.bib_entry
+        if entry is None or locator.startswith("UNVERIFIED"):
+            return
+        pages = locator_pages(locator)
+        if not pages:
+            return
+        line = self.layout.line(kind, index, "locator")
+        span = bibtex_page_range(entry.fields.get("pages", ""))
+        if span is None:
+            if entry.type in PAGED_ENTRY_TYPES:
+                self.problem(line, f"locator of {what} names page {pages[0]} but the BibTeX entry "
+                                   f"(@{entry.type}) has no numeric 'pages' range to check it against: "
+                                   f"give the pages of the version the locator numbers")
+            return
+        first, last = span
+        for page in pages:
+            if not first <= page <= last:
+                self.problem(line, f"locator of {what} names page {page}, outside the cited entry's "
+                                   f"pages {first}-{last}: the locator and the BibTeX must name the "
+                                   f"same version (cite the version whose pages the locator uses)")
+                return
+
+    def check_unused_symbols(self, i: int, table: dict, symbols: dict, what: str) -> None:
+        """Every letter of ``symbols`` must occur in ``bound`` or ``conditions``: a mapped letter the
+        bound never uses would make the result look as if it depended on that quantity."""
+        used = bound_letters(table.get("bound")) if isinstance(table.get("bound"), str) else None
+        conds = table.get("conditions", [])
+        if used is None or not isinstance(conds, list):
+            return
+        for c in conds:
+            if isinstance(c, str):
+                used |= bound_letters(c)
+        for letter in symbols:
+            if isinstance(letter, str) and letter not in used:
+                self.problem(self.layout.line("result", i, "symbols"),
+                             f"symbols of {what} map '{letter}', which neither the bound nor the "
+                             f"conditions use (remove it)")
+
     # ---- [[lemma]] -----------------------------------------------------------------------------
     def check_lemma(self, i: int, table: dict, source: Source) -> None:
         what = f"[[lemma]] #{i + 1}"
@@ -1234,12 +1301,86 @@ class _FileChecker:
             if "verification" in table else None
         applicability = s("applicability", required=False)
         notes = s("notes", required=False)
+        self.check_public_provenance("lemma", i, {"notes": notes, "statement": statement,
+                                                  "applicability": applicability}, what)
+        if locator is not None:
+            self.check_locator_pages("lemma", i, locator, what)
         if len(self.data.problems) > n_before:
             return
         self.data.lemmas.append(Lemma(
             id=lid, source=source, locator=locator, statement=statement, transform=transform,
             verification=verification or source.verification, applicability=applicability or "",
             notes=notes or "", path=self.path, line=self.layout.line("lemma", i)))
+
+
+# Internal notes and machine paths that must never appear as provenance (public sources only).
+_PRIVATE_REFERENCE_PATTERNS = (
+    (re.compile(r"(?:^|(?<=[\s\"'(\[=,;:`]))(?:/(?:work|home|Users|root|tmp|mnt|private|var)/|~/)\S*"),
+     "a path on a particular machine"),
+    (re.compile(r"(?:\.\./|\./)\S*shared\S*|\.\./\S+"), "a relative path"),
+    (re.compile(r"\b[A-Za-z]:\\\S*"), "a path on a particular machine"),
+    (re.compile(r"\b(?:theorems-classic|theorems-modern|verification-rnn|house-style)\b|\bDESIGN\.md\b|"
+                r"\bshared/reference\b|\bcatalog(?:ue)?(?:s|ed)?\b", re.I), "an internal note"),
+    (re.compile(r"\b(?:code|pages|docs|issues) corp(?:us|ora)\b", re.I), "a private search index"),
+    (re.compile(r"\binternal\b", re.I), "an internal note"),
+    (re.compile(r"\b(?:file |transcription )?ids?\s+\d{8,}", re.I), "an id of a private search index"),
+)
+
+
+def private_references(text: str) -> list[tuple[str, str]]:
+    """``(matched text, what it is)`` for every machine path or internal-note reference in ``text``.
+
+    >>> private_references("read at /work/shared/x.md and https://example.org/home/a")
+    [('/work/shared/x.md', 'a path on a particular machine')]
+    """
+    found, seen = [], set()
+    for pattern, why in _PRIVATE_REFERENCE_PATTERNS:
+        for m in pattern.finditer(text):
+            if not any(a <= m.start() < b for a, b in seen):
+                found.append((m.group(), why))
+                seen.add((m.start(), m.end()))
+    return found
+
+
+# BibTeX entry types whose locator pages must be checkable against a ``pages`` field
+PAGED_ENTRY_TYPES = frozenset({"article", "inproceedings", "incollection", "conference"})
+_LOCATOR_PAGES_RE = re.compile(r"\bpp?\.\s*((?:\d+(?:\s*(?:-+|–|—)\s*\d+)?)(?:\s*(?:,|and)\s*\d+"
+                               r"(?:\s*(?:-+|–|—)\s*\d+)?)*)")
+_PAGE_RANGE_RE = re.compile(r"(\d+)(?:\s*(?:-+|–|—)\s*(\d+))?")
+
+
+def locator_pages(locator: str) -> list[int]:
+    """The page numbers a locator names after ``p.`` / ``pp.`` (both ends of a range).
+
+    >>> locator_pages("Theorem 1, p. 206 (also Lemma 4.3, pp. 206-208)")
+    [206, 206, 208]
+    """
+    pages = []
+    for m in _LOCATOR_PAGES_RE.finditer(locator):
+        for a, b in _PAGE_RANGE_RE.findall(m.group(1)):
+            pages.append(int(a))
+            if b:
+                pages.append(int(b))
+    return pages
+
+
+def bibtex_page_range(pages: str) -> tuple[int, int] | None:
+    """``(first, last)`` of a BibTeX ``pages`` value such as ``323--329`` or ``84``, else None."""
+    m = _PAGE_RANGE_RE.fullmatch(pages.strip().replace("{", "").replace("}", ""))
+    if not m:
+        return None
+    first = int(m.group(1))
+    last = int(m.group(2)) if m.group(2) else first
+    return (first, last) if first <= last else None
+
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def bound_letters(text: str) -> set[str]:
+    """The letters a bound or condition text uses (names of the expression grammar minus its
+    function names and constants), read without parsing so that it also works on lazy loads."""
+    return {w for w in _WORD_RE.findall(text) if w not in _RESERVED_LETTERS}
 
 
 def _is_list_of_tables(value) -> bool:
@@ -1498,6 +1639,8 @@ def _family_contains(outer: Result, inner: Result) -> bool:
         return False
     if outer.requires.get("nonlinear") and not inner.requires.get("nonlinear"):
         return False
+    if outer.requires.get("bias") is False and inner.requires.get("bias") is not False:
+        return False          # a bias-free result says nothing about networks with biases
     for key in ("input", "output"):
         if key in outer.requires and inner.requires.get(key) != outer.requires[key]:
             return False

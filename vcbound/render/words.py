@@ -28,9 +28,22 @@ def family_words(res, candidate=None) -> str:
     return f"{topo} with {act_words}"
 
 
+def _learners(candidates) -> list[tuple[str, str]]:
+    """``(result id, learner)`` of the results behind a bound whose sample size one algorithm attains."""
+    out = []
+    for c in candidates:
+        text = getattr(c.result, "learner", "")
+        if text and (c.result.id, text) not in out:
+            out.append((c.result.id, text))
+        out += [t for t in _learners(c.inner) if t not in out]
+    return out
+
+
 def scope_sentence(bound, res) -> str:
     if bound.direction == "upper":
-        return "holds for every network meeting the theorem's hypotheses, including this one"
+        learners = _learners(bound.candidates)
+        tail = "".join(f"; by {rid}, the sample size is attained by {t}" for rid, t in learners)
+        return "holds for every network meeting the theorem's hypotheses, including this one" + tail
     if bound.scope == "exists":
         lead = bound.candidates[0]
         while lead.inner and lead.result.requires.get("activation", "any") == "any":
