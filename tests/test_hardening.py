@@ -714,7 +714,7 @@ def test_locators_that_are_not_plain_text_are_refused(tmp_path, locator, fragmen
 def test_latex_safe_data_with_accents_math_and_brackets_is_accepted(tmp_path):
     bib = ("@article{ok2026x, author = {G{\\\"o}del, Kurt and Erd\\H{o}s, P. and M\\'{e}nard, {\\AA}se},\n"
            "  title = {On $\\epsilon$-nets, {VC} classes \\& 50\\% of $x_1^2$ --- a {\\em study}},\n"
-           "  journal = {J. Test}, year = {2026}, url = {https://example.org/a_b%20c#frag},\n"
+           "  journal = {J. Test}, year = {2026}, pages = {1--10}, url = {https://example.org/a_b%20c#frag},\n"
            "  doi = {10.1000/xyz123}}")
     (tmp_path / "ok2026x.toml").write_text(
         _latex_theorem("ok2026x", bib, locator="Theorem 2 [journal version], § 3.1 {a}, p. 5"), encoding="utf-8")
