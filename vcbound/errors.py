@@ -143,6 +143,11 @@ class TheoremBaseError(VcboundError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def shown(text: str) -> str:
+    """User-written text as quoted in a message (very long ones are cut)."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def did_you_mean(word: str, choices, what: str) -> str:
     """A message tail suggesting the closest valid name and listing the valid ones."""
     choices = sorted(choices)

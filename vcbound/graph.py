@@ -23,7 +23,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from .classes import ACTIVATIONS, Activation
-from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean
+from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean, shown
 from .expressions import MAX_TEXT, ExprBuilder, _sympy, check_nesting, expanded_size, syntax_error
 from .paths import grammar_dir
 
@@ -224,11 +224,6 @@ def _check_token_count(text: str, filename: str) -> None:
                                   f"(write a repeated stack as block^L)", text, line, col, len(m.group()), filename)
 
 
-def _shown(name: str) -> str:
-    """A user-written name as quoted in a message (very long ones are cut)."""
-    return name if len(name) <= 40 else name[:37] + "..."
-
-
 def _without_trailing_blank(text: str) -> str:
     """``text`` cut after its last line with content (comments do not count).
 
@@ -358,7 +353,7 @@ class _Builder:
             if name in ACTIVATIONS:
                 raise self.error(f"'{name}' is an activation, not a layer; write dense(n, act={name})", name_tok,
                                  len(name))
-            raise self.error(f"unknown layer '{_shown(name)}' {did_you_mean(name, LAYERS, 'layer')}", name_tok, len(name))
+            raise self.error(f"unknown layer '{shown(name)}' {did_you_mean(name, LAYERS, 'layer')}", name_tok, len(name))
         args = node.children[1].children if len(node.children) > 1 else []
         positional = [a for a in args if a.data == "positional"]
         options = [a for a in args if a.data == "option"]
@@ -381,7 +376,7 @@ class _Builder:
                 if key in OPTION_NAMES:
                     msg = f"option '{key}' is not allowed for {name} (allowed: {', '.join(sorted(kind.options)) or 'none'})"
                 else:
-                    msg = f"unknown option '{_shown(key)}' {did_you_mean(key, kind.options or OPTION_NAMES, 'option')}"
+                    msg = f"unknown option '{shown(key)}' {did_you_mean(key, kind.options or OPTION_NAMES, 'option')}"
                 raise self.error(msg, key_tok, len(key))
             if key in seen:
                 raise self.error(f"option '{key}' given twice", key_tok, len(key))
@@ -398,12 +393,12 @@ class _Builder:
         elif value_kind == BOOL:
             word = self._word(node, key)
             if word not in ("true", "false"):
-                raise self.error(f"{key} must be true or false, got '{_shown(word)}'", node)
+                raise self.error(f"{key} must be true or false, got '{shown(word)}'", node)
             layer.options[key] = word == "true"
         elif value_kind == CONVENTION:
             word = self._word(node, key)
             if word not in CONVENTIONS:
-                raise self.error(f"unknown convention '{_shown(word)}' {did_you_mean(word, CONVENTIONS, 'convention')}", node)
+                raise self.error(f"unknown convention '{shown(word)}' {did_you_mean(word, CONVENTIONS, 'convention')}", node)
             layer.options[key] = word
         elif value_kind == RECURRENT_ACT:
             layer.options[key] = self.activation(node)
@@ -425,7 +420,7 @@ class _Builder:
         name = str(name_tok)
         kind = ACTIVATIONS.get(name)
         if kind is None:
-            raise self.error(f"unknown activation '{_shown(name)}' {did_you_mean(name, ACTIVATIONS, 'activation')}",
+            raise self.error(f"unknown activation '{shown(name)}' {did_you_mean(name, ACTIVATIONS, 'activation')}",
                              name_tok, len(name))
         if len(arg_nodes) != len(kind.params):
             want = ", ".join(kind.params)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import shown
+
 __all__ = ["TexProblem", "bibtex_entry_problems", "bibtex_key_problems", "locator_problems"]
 
 
@@ -72,7 +74,7 @@ def bibtex_key_problems(key: str) -> list[TexProblem]:
     """A citation key as LaTeX writes it in ``\\citep{key}`` and BibTeX in ``\\bibitem{key}``."""
     if _KEY.match(key):
         return []
-    return [TexProblem(0, f"BibTeX key '{_shown(key)}' is not LaTeX-safe (letters, digits and "
+    return [TexProblem(0, f"BibTeX key '{shown(key)}' is not LaTeX-safe (letters, digits and "
                           f"_ : . + - / only, starting with a letter or digit)")]
 
 
@@ -170,7 +172,7 @@ def _text_problems(value: str) -> list[TexProblem]:
             m = _CONTROL_WORD.match(value, i)
             if m:
                 if m.group(1) not in ALLOWED_WORDS:
-                    out.append(TexProblem(i, f"LaTeX command '\\{_shown(m.group(1))}' is not allowed in "
+                    out.append(TexProblem(i, f"LaTeX command '\\{shown(m.group(1))}' is not allowed in "
                                              f"BibTeX data (allowed: accents, escaped specials, a few text "
                                              f"styles and math letters)"))
                 i = m.end()
@@ -191,7 +193,3 @@ def _text_problems(value: str) -> list[TexProblem]:
     if in_math:
         out.append(TexProblem(math_start, "unclosed '$'"))
     return out
-
-
-def _shown(text: str) -> str:
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError, UsageError
-from .evaluate import (NEEDS, Number, _eval_route, _number, _subs_map, _to_number, normalise_bindings,
+from .evaluate import (NEEDS, _sp, Number, _eval_route, _number, _subs_map, _to_number, normalise_bindings,
                        require_all, routes)
 from .presentation import Presentable, present
 
@@ -193,11 +193,6 @@ def largest_width(count, budget: int) -> tuple[int | None, int | None, int | Non
     if k < 1:
         return None, None, w(1)
     return k, w(k), w(k + 1)
-
-
-def _sp():
-    import sympy
-    return sympy
 
 
 def tradeoff(arch, budget, vary, solve: str | None = None, at=None, measure: str = "vc", assume=(),
@@ -388,8 +383,9 @@ def _own(arch, at, convention):
     """The ``at`` bindings restricted to the symbols of one architecture."""
     if not at:
         return None
-    from .api import count
-    known = count(arch, convention).symbols()
+    from .graph import as_architecture
+    from .quantities import count
+    known = count(as_architecture(arch), convention).symbols()
     if isinstance(at, str):
         from .expressions import parse_bindings
         at = parse_bindings(at) if at.strip() else {}
