@@ -212,7 +212,7 @@ class Term:
             # log(n + d/L) is Theta(log N) for polynomially related sizes: a pooled size log
             extra = sum(e for f, e in self.opaque if is_size_log(f))
             logs = logs + ((_POOLED, extra),)
-        o = {_key(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
+        o = {_okey(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
         logw = log_weights(logs, names, polynomial)
         return ([float((-1 if n in SMALL else 1) * p.get(n, 0)) + w for n, w in zip(names, logw)]
                 + [float(o.get(k, 0)) for k in opaque_names])
@@ -265,7 +265,14 @@ class Form:
             return out
         return set().union(*(a.names() for a in self.args))
 
+    def opaque_ids(self) -> set:
+        """The opaque factors, as the engine identifies them (``_Opaque``)."""
+        if self.kind == "sum":
+            return {_okey(f) for t in self.terms for f, _ in t.opaque}
+        return set().union(*(a.opaque_ids() for a in self.args))
+
     def opaque_keys(self) -> set:
+        """The opaque factors as text (for output; ``opaque_ids`` inside the engine)."""
         if self.kind == "sum":
             return {_key(f) for t in self.terms for f, _ in t.opaque}
         return set().union(*(a.opaque_keys() for a in self.args))
@@ -274,16 +281,46 @@ class Form:
         """The opaque factors the regime cannot order (size logs are ordered when sizes are
         polynomially related)."""
         if self.kind == "sum":
-            return {_key(f) for t in self.terms for f, _ in t.opaque
+            return {_okey(f) for t in self.terms for f, _ in t.opaque
                     if not (regime.polynomial and is_size_log(f))}
         return set().union(*(a.unordered_keys(regime) for a in self.args))
 
 
 @lru_cache(maxsize=65536)
 def _key(factor) -> str:
-    """``str`` of an opaque factor, memoised: it orders and identifies opaque factors, and sympy's
-    printer was half the time of a long chain's bound when it ran once per term."""
+    """``str`` of an opaque factor, memoised: how an opaque factor is shown (``opaque_keys``).
+    The engine itself identifies and orders opaque factors by ``_Opaque`` (printing a huge
+    factor cost seconds)."""
     return str(factor)
+
+
+class _Opaque:
+    """An opaque factor as a dictionary key and sort key: equal when the sympy expressions are
+    (structurally) equal, ordered by hash. The order only fixes coordinates and the order of a
+    term's factors within one process, so nothing shown depends on it; two different factors with
+    the same hash are ordered by their text."""
+
+    __slots__ = ("factor", "_hash")
+
+    def __init__(self, factor):
+        self.factor = factor
+        self._hash = hash(factor)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, _Opaque) and self._hash == other._hash and self.factor == other.factor
+
+    def __lt__(self, other):
+        if self._hash != other._hash:
+            return self._hash < other._hash
+        return _key(self.factor) < _key(other.factor)
+
+
+@lru_cache(maxsize=65536)
+def _okey(factor) -> _Opaque:
+    return _Opaque(factor)
 
 
 class _NotPolylog(Exception):
@@ -470,7 +507,7 @@ def _mul(a: Term, b: Term) -> Term:
         o[key] = o.get(key, 0) + e
     return Term(tuple(sorted((n, e) for n, e in p.items() if e != 0)),
                 tuple(sorted((n, e) for n, e in l.items() if e != 0)),
-                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: _key(fe[0]))),
+                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: _okey(fe[0]))),
                 a.sign * b.sign)
 
 
@@ -662,7 +699,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
         return terms
     seen, uniq = {}, []
     for t in terms:
-        key = (t.powers, t.logs, tuple(_key(f) for f in t.opaque))
+        key = (t.powers, t.logs, tuple(_okey(f) for f in t.opaque))
         if key in seen:
             # same shape twice: sympy already merged exact like terms, so these are asymptotic
             # stand-ins; opposite signs could cancel, and only the whole expression can tell
@@ -673,7 +710,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
         uniq.append(t)
     names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}
                          | _size_log_names(uniq)))
-    opaque = tuple(sorted({_key(f) for t in uniq for f, _ in t.opaque}))
+    opaque = tuple(sorted({_okey(f) for t in uniq for f, _ in t.opaque}))
     proj = _projections(uniq, names, opaque, regime)
     positive = [i for i, t in enumerate(uniq) if t.sign > 0]
     for i, t in enumerate(uniq):
@@ -955,7 +992,7 @@ def _form_le(f: Form, g: Form, regime) -> bool:
             return _form_le(f, merged, regime)
         return any(_form_le(f, b, regime) for b in g.args)
     names = tuple(sorted(f.names() | g.names() | _size_log_names(_all_terms(f)) | _size_log_names(_all_terms(g))))
-    opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))
+    opaque = tuple(sorted(f.opaque_ids() | g.opaque_ids()))
     proj = _projections(f.terms + g.terms, names, opaque, regime)
     fp, gp = proj[:len(f.terms)], proj[len(f.terms):]
     if len(fp) * len(gp) < NUMPY_FROM * 8:
@@ -1048,12 +1085,12 @@ def _opaque_growth(f, name: str):
     try:
         if isinstance(g, sp.log):
             inner = dominant(g.args[0])
-            if inner.kind == "sum" and not inner.opaque_keys():
+            if inner.kind == "sum" and not inner.opaque_ids():
                 p, _l = max((t.exponent(name) for t in inner.terms), key=lambda ab: (ab[0], ab[1]))
                 return (0, 1) if p > 0 else (0, 0)
             return (0, 0)
         form = dominant(g)
-        if form.kind == "sum" and not form.opaque_keys():
+        if form.kind == "sum" and not form.opaque_ids():
             return max((t.exponent(name) for t in form.terms), key=lambda ab: (ab[0], ab[1]))
     except (_NotPolylog, TypeError, ValueError):
         pass
@@ -1085,7 +1122,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
