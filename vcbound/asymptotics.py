@@ -401,6 +401,13 @@ def _log_terms_uncached(expr) -> list[Term]:
     (arg,) = expr.args
     if arg.is_number:
         return [Term((), ())]
+    if isinstance(arg, (sp.Add, sp.Mul, sp.Pow)) and any(isinstance(a, sp.Add) for a in sp.preorder_traversal(arg)
+                                                          if a is not arg):
+        # the argument multiplied out (outside its own logs), as dominant() does with a bound: a
+        # sum of monomials is what the rules below take apart
+        expanded = _expand_outside_logs(arg)
+        if expanded != arg:
+            return _log_terms(sp.log(expanded))
     if isinstance(arg, sp.Max):
         # log max(a, b) = Theta(log a + log b); a constant among growing arguments adds O(1)
         grows = [a for a in arg.args if not a.is_number] or arg.args
@@ -436,7 +443,7 @@ def _log_terms_uncached(expr) -> list[Term]:
         if out and all(t.sign > 0 for t in out):
             return out
     try:
-        inner = _prune(_terms_of(sp.expand(arg)), Regime())
+        inner = _prune(_terms_of(_expand_outside_logs(arg)), Regime())
     except _NotPolylog:
         inner = []
     ok = bool(inner) and all(t.sign > 0 and not t.opaque for t in inner)
@@ -858,9 +865,22 @@ def _dominant_cached(expr, regime) -> Form:
     # same answer up to constants; a large product of sums (W^2*U^2 of a chain with many distinct
     # widths: thousands of terms) is then never multiplied out.
     if _may_cancel(expr) or expanded_size(expr) <= EXPAND_LIMIT:
-        expr = sp.expand(expr, log=False, power_exp=False, power_base=False)
+        expr = _expand_outside_logs(expr)
     symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
     return _dominant(expr, regime, symbols)
+
+
+def _expand_outside_logs(expr):
+    """Multiply ``expr`` out, leaving the arguments of logs as they are: terms cancel outside the
+    logs, and a log's argument is reduced by _log_terms when its turn comes. Expanding inside them
+    as well made explicit bounds with nested logs tens of kilobytes long (seconds to reduce, and
+    opaque in the end)."""
+    logs = expr.atoms(sp.log)
+    if not logs:
+        return sp.expand(expr, log=False, power_exp=False, power_base=False)
+    stand_in = {f: sp.Dummy(positive=True) for f in logs}
+    expanded = sp.expand(expr.xreplace(stand_in), log=False, power_exp=False, power_base=False)
+    return expanded.xreplace({d: f for f, d in stand_in.items()})
 
 
 EXPAND_LIMIT = 400        # terms a full expansion may produce before dominant() reduces factor-wise
@@ -1076,6 +1096,7 @@ def _term_growth(t: Term, name: str):
     return power, logp
 
 
+@lru_cache(maxsize=4096)
 def _opaque_growth(f, name: str):
     """(power, log power) of one opaque factor as ``name`` alone tends to infinity (the other
     symbols fixed at 1): log(g) with g growing like x^a (a > 0) grows like log x; a power g^r
@@ -1122,7 +1143,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, _okey, _vector, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, _opaque_growth, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
