@@ -401,13 +401,6 @@ def _log_terms_uncached(expr) -> list[Term]:
     (arg,) = expr.args
     if arg.is_number:
         return [Term((), ())]
-    if isinstance(arg, (sp.Add, sp.Mul, sp.Pow)) and any(isinstance(a, sp.Add) for a in sp.preorder_traversal(arg)
-                                                          if a is not arg):
-        # the argument multiplied out (outside its own logs), as dominant() does with a bound: a
-        # sum of monomials is what the rules below take apart
-        expanded = _expand_outside_logs(arg)
-        if expanded != arg:
-            return _log_terms(sp.log(expanded))
     if isinstance(arg, sp.Max):
         # log max(a, b) = Theta(log a + log b); a constant among growing arguments adds O(1)
         grows = [a for a in arg.args if not a.is_number] or arg.args
@@ -442,6 +435,12 @@ def _log_terms_uncached(expr) -> list[Term]:
                 out.extend(_log_terms(sp.log(a)))
         if out and all(t.sign > 0 for t in out):
             return out
+    if isinstance(arg, sp.Add) and any(isinstance(a, sp.Add) for t in arg.args for a in sp.Mul.make_args(t)):
+        # a sum with products of sums in it: multiplied out (outside its own logs), it is a sum of
+        # monomials, which the rules above take apart
+        expanded = _expand_outside_logs(arg)
+        if expanded != arg:
+            return _log_terms(sp.log(expanded))
     try:
         inner = _prune(_terms_of(_expand_outside_logs(arg)), Regime())
     except _NotPolylog:
@@ -704,6 +703,13 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     negative term is not strictly dominated by a positive one (no unsound cancellation)."""
     if not terms:
         return terms
+    return list(_prune_cached(tuple(terms), regime))
+
+
+@lru_cache(maxsize=8192)
+def _prune_cached(terms: tuple, regime: Regime) -> tuple:
+    """``_prune`` memoised: the same long sums are pruned again by each view of a bound (a raised
+    _NotPolylog is not memoised)."""
     seen, uniq = {}, []
     for t in terms:
         key = (t.powers, t.logs, tuple(_okey(f) for f in t.opaque))
@@ -730,7 +736,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     kept = [uniq[i] for i in sorted(kept_idx)]
     if not kept:
         kept = [uniq[positive[0]]] if positive else uniq[:1]
-    return kept
+    return tuple(kept)
 
 
 def _undominated(proj: list, positive: list) -> list:
@@ -875,12 +881,28 @@ def _expand_outside_logs(expr):
     logs, and a log's argument is reduced by _log_terms when its turn comes. Expanding inside them
     as well made explicit bounds with nested logs tens of kilobytes long (seconds to reduce, and
     opaque in the end)."""
+    if not _multiplies_out(expr):
+        return expr
     logs = expr.atoms(sp.log)
     if not logs:
         return sp.expand(expr, log=False, power_exp=False, power_base=False)
     stand_in = {f: sp.Dummy(positive=True) for f in logs}
     expanded = sp.expand(expr.xreplace(stand_in), log=False, power_exp=False, power_base=False)
     return expanded.xreplace({d: f for f, d in stand_in.items()})
+
+
+def _multiplies_out(expr) -> bool:
+    """Whether expand() would change ``expr`` outside its logs: a product with a sum among its
+    factors, or a sum raised to an integer power other than 1 and -1 (a sum of monomials is left as
+    it is)."""
+    if isinstance(expr, sp.log) or expr.is_Atom:
+        return False
+    if isinstance(expr, sp.Mul) and any(isinstance(a, sp.Add) for a in expr.args):
+        return True
+    if isinstance(expr, sp.Pow) and isinstance(expr.args[0], sp.Add) and expr.args[1].is_Integer \
+            and abs(expr.args[1]) > 1:
+        return True
+    return any(_multiplies_out(a) for a in expr.args)
 
 
 EXPAND_LIMIT = 400        # terms a full expansion may produce before dominant() reduces factor-wise
@@ -1143,7 +1165,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, _okey, _vector, _opaque_growth, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, _opaque_growth, _prune_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
