@@ -37,6 +37,7 @@ POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least lik
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
 NUMPY_FROM = 64             # sums with this many positive terms are pruned with numpy (imported then)
+BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
 PAIR_CHUNK = 20000          # pairs tested per numpy batch (bounds the memory of a long sum's search)
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
@@ -776,8 +777,7 @@ def _undominated_numpy(proj: list, positive: list) -> list:
 
     P = np.asarray([proj[i] for i in positive], dtype=float)
     n = len(positive)
-    # ge[j, i]: P[j] >= P[i] - TOL on every ray (term i = O(term j))
-    ge = (P[:, None, :] >= P[None, :, :] - TOL).all(axis=2)
+    ge = _ge_matrix(P, P)          # ge[j, i]: term i = O(term j)
     strict = ge & ~ge.T
     on_frontier = ~strict.any(axis=0)
     frontier = np.flatnonzero(on_frontier)
@@ -805,12 +805,28 @@ def _all_covered_numpy(fp: list, gp: list) -> bool:
     import numpy as np
 
     F, G = np.asarray(fp, dtype=float), np.asarray(gp, dtype=float)
-    single = (G[None, :, :] >= F[:, None, :] - TOL).all(axis=2).any(axis=1)
-    for a in np.flatnonzero(~single):
-        w = np.clip(F[a], 0.0, None)
-        if (G @ w < F[a] @ w - TOL).all() or not _pair_covered_numpy(F[a], G):
-            return False
+    step = max(1, BROADCAST_LIMIT // max(1, G.size))
+    for start in range(0, len(F), step):
+        chunk = F[start:start + step]
+        single = _ge_matrix(G, chunk).any(axis=0)
+        for a in np.flatnonzero(~single):
+            w = np.clip(chunk[a], 0.0, None)
+            if (G @ w < chunk[a] @ w - TOL).all() or not _pair_covered_numpy(chunk[a], G):
+                return False
     return True
+
+
+def _ge_matrix(A, B):
+    """``out[j, i]``: ``A[j] >= B[i] - TOL`` on every ray, computed in blocks of rows of ``A`` so
+    that the broadcast never holds more than BROADCAST_LIMIT booleans (two sums of 3,000 terms over
+    32 rays would take 300 MB at once)."""
+    import numpy as np
+
+    out = np.empty((len(A), len(B)), dtype=bool)
+    step = max(1, BROADCAST_LIMIT // max(1, B.size))
+    for start in range(0, len(A), step):
+        out[start:start + step] = (A[start:start + step, None, :] >= B[None, :, :] - TOL).all(axis=2)
+    return out
 
 
 def _pair_covered_numpy(pa, B) -> bool:
@@ -1035,8 +1051,13 @@ def _form_le(f: Form, g: Form, regime) -> bool:
         return any(_form_le(f, b, regime) for b in g.args)
     names = tuple(sorted(f.names() | g.names() | _size_log_names(_all_terms(f)) | _size_log_names(_all_terms(g))))
     opaque = tuple(sorted(f.opaque_ids() | g.opaque_ids()))
-    proj = _projections(f.terms + g.terms, names, opaque, regime)
-    fp, gp = proj[:len(f.terms)], proj[len(f.terms):]
+    # a term of f that is also a term of g is below g: only the others need the cone
+    shared = set(g.terms)
+    f_terms = tuple(t for t in f.terms if t not in shared)
+    if not f_terms:
+        return True
+    proj = _projections(f_terms + g.terms, names, opaque, regime)
+    fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
     if len(fp) * len(gp) < NUMPY_FROM * 8:
         return all(_le_proj(a, gp) for a in fp)
     return _all_covered_numpy(fp, gp)
