@@ -506,7 +506,7 @@ MAX_EXACT_EXPONENT = 10**6    # a numeric power beyond this is not computed exac
 def _huge_exponent(result, view: View, inner: dict):
     """The first exponent of the result's bound that becomes a number beyond MAX_EXACT_EXPONENT
     for this network (a numeric width of 10^20 units in ``(1 + p)^U``), or None."""
-    pows = [p for p in result.bound.atoms(sp.Pow) if p.exp.free_symbols]
+    pows = _symbolic_powers(result.bound)
     if not pows:
         return None
     mapping = _mapping(result, view, inner)
@@ -544,11 +544,24 @@ def _mapping(result, view: View, inner: dict) -> dict:
 
 
 def _letter_symbol(result, letter):
-    for s in result.bound.free_symbols:
-        if s.name == letter:
-            return s
+    sym = _bound_symbols(result.bound).get(letter)
+    if sym is not None:
+        return sym
     from .expressions import make_symbol
     return make_symbol(letter)
+
+
+@lru_cache(maxsize=4096)
+def _bound_symbols(bound) -> dict:
+    """A theorem bound's symbols by name (sympy recomputes ``free_symbols`` on every access, and
+    every query maps every letter of every applicable result)."""
+    return {s.name: s for s in bound.free_symbols}
+
+
+@lru_cache(maxsize=4096)
+def _symbolic_powers(bound) -> tuple:
+    """The powers in a theorem bound whose exponent has a symbol (``(1 + p)^U``)."""
+    return tuple(p for p in bound.atoms(sp.Pow) if p.exp.free_symbols)
 
 
 def _free_symbol(name):
