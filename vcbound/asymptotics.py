@@ -784,13 +784,45 @@ def _undominated_numpy(proj: list, positive: list) -> list:
         return [positive[i] for i in frontier]
     F = P[frontier]
     equal = ge[np.ix_(frontier, frontier)] & ge[np.ix_(frontier, frontier)].T
-    separated = _separated_numpy(F, equal)
-    kept = []
-    for a in range(len(frontier)):
-        others = np.flatnonzero(~equal[:, a])
-        if not len(others) or separated[a] or not _pair_covered_numpy(F[a], F[others]):
-            kept.append(positive[frontier[a]])
-    return kept
+    covered = np.zeros(len(frontier), dtype=bool)
+    todo = np.flatnonzero(~_separated_numpy(F, equal))
+    if len(todo):
+        covered[todo] = _pairs_cover_batch(F, equal, todo)
+    return [positive[frontier[a]] for a in range(len(frontier)) if not covered[a]]
+
+
+def _pairs_cover_batch(F, equal, todo):
+    """For each row ``a`` in ``todo``: is some convex combination of two other rows of ``F`` (not
+    equal to it) >= ``F[a]`` on every ray? ``_pair_covered_numpy`` for many rows at once, in
+    blocks: one call per row cost a millisecond of numpy overhead each, for a few hundred rows per
+    long sum."""
+    import numpy as np
+
+    out = np.zeros(len(todo), dtype=bool)
+    m, r = F.shape
+    block = max(1, BROADCAST_LIMIT // max(1, 8 * m * r))
+    for start in range(0, len(todo), block):
+        rows = todo[start:start + block]
+        b = len(rows)
+        C = F[None, :, :] - F[rows][:, None, :]              # C[i, j] = F[j] - F[rows[i]]
+        M = (C >= -TOL) & ~equal[:, rows].T[:, :, None]      # equal rows (and the row itself) never count
+        scarce_ray = M.sum(axis=1).argmin(axis=1)            # per row: the ray the fewest others cover
+        ai, ji = np.nonzero(M[np.arange(b), :, scarce_ray])  # a covering pair has one of these
+        step = max(1, BROADCAST_LIMIT // max(1, m * r))
+        for s0 in range(0, len(ai), step):
+            a_, j_ = ai[s0:s0 + step], ji[s0:s0 + step]
+            p, k = np.nonzero((M[a_, j_][:, None, :] | M[a_]).all(axis=2))
+            a_, j_ = a_[p], j_[p]
+            c1, c2 = C[a_, j_], C[a_, k]
+            slope = c1 - c2
+            flat = np.abs(slope) < TOL
+            bad_flat = (flat & (c2 < -TOL)).any(axis=1)
+            bound = -c2 / np.where(flat, 1.0, slope)
+            lo = np.maximum(np.where(~flat & (slope > 0), bound, -np.inf).max(axis=1, initial=-np.inf), 0.0)
+            hi = np.minimum(np.where(~flat & (slope < 0), bound, np.inf).min(axis=1, initial=np.inf), 1.0)
+            ok = (lo <= hi + TOL) & ~bad_flat
+            out[start + a_[ok]] = True
+    return out
 
 
 def _separated_numpy(F, equal):
