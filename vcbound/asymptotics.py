@@ -1102,6 +1102,8 @@ def _form_le(f: Form, g: Form, regime) -> bool:
         return True
     proj = _projections(f_terms + g.terms, names, opaque, regime)
     fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
+    same_growth = set(gp)
+    fp = [a for a in fp if a not in same_growth]     # Theta-equal to a term of g
     if len(fp) * len(gp) < NUMPY_FROM * 8:
         return all(_le_proj(a, gp) for a in fp)
     return _all_covered_numpy(fp, gp)
