@@ -421,7 +421,7 @@ def _eval_generalization(args, arch, base) -> int:
         raise UsageError("--measure generalization needs --weights FILE (.npz, .safetensors, or .pt with torch)")
     res = bound(arch, "generalization", assume=args.assume, convention=args.convention, base=base)
     report = evaluate_generalization(res, args.weights, margin=args.margin, m=args.m, delta=args.delta,
-                                     input_norm=args.input_norm, at=args.at or None)
+                                     input_norm=args.input_norm, at=args.at or None, data=args.data or None)
     return _print_many([report], args.json, lambda r: r.to_json(), str)
 
 
@@ -438,6 +438,9 @@ def register_eval(sub):
     p.add_argument("--margin", metavar="G", help="with --measure generalization: the margin gamma")
     p.add_argument("--input-norm", dest="input_norm", metavar="B",
                    help="with --measure generalization: a bound B on the Euclidean norm of every input")
+    p.add_argument("--data", metavar="NAME=V,...",
+                   help="with --measure generalization: statistics of the training sample a bound needs "
+                        "(x_frob, x_l1, lambda_min, fisher_rao; see theorems/README.md)")
     p.set_defaults(func=cmd_eval)
 
 

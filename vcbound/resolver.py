@@ -25,7 +25,7 @@ from . import asymptotics as asy
 from .classes import topology_in
 from .expressions import to_sympy
 from .presentation import Presentable, brief_repr
-from .tensors import NORM_QUANTITIES
+from .tensors import ALL_NORM_QUANTITIES, NORM_QUANTITIES
 
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
 MEASURE_NAMES = {
@@ -420,7 +420,7 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
     for letter, quantity in result.symbols.items():
         if quantity in ("vc", "pdim", "m", "eps", "delta"):
             continue
-        if reasons and quantity in NORM_QUANTITIES:
+        if reasons and quantity in ALL_NORM_QUANTITIES:
             continue        # norm quantities exist only for feed-forward chains: the topology reason says it
         if view.quantities.get(quantity) is None:
             reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
@@ -979,7 +979,8 @@ def _symbolic_exponent_notes(candidates) -> list[str]:
     if not powers:
         return []
     return [f"the bound contains {', '.join(powers)}: at fixed norms it grows (norm > 1) or decays (norm < 1) "
-            "exponentially in the repeat count; the growth exponents shown count polynomial and log factors only."]
+            "exponentially in the exponent (a repeat count or the sequence length); the growth exponents shown "
+            "count polynomial and log factors only."]
 
 
 def make_regime(assume, q=None) -> asy.Regime:
@@ -1049,8 +1050,14 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if measure == "generalization" and uppers:
         notes.append("symbols: spec_p, frob_p, l21_p are the spectral norm, Frobenius norm and (2,1)-norm of the "
                      "transpose of layer p's weight matrix (tensor p.weight in params --json); gamma is the margin, "
-                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence.")
+                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence."
+                     + (" l1t_ih_p, l1t_hh_p and l1t_p are the matrix 1-norms of the transposes (largest absolute "
+                        "row sums) of layer p's input-hidden, hidden-hidden and weight matrices; x_frob, x_l1, "
+                        "lambda_min and fisher_rao are statistics of the training sample (eval --data)."
+                        if any(q_ in ALL_NORM_QUANTITIES[len(NORM_QUANTITIES):] for c in uppers
+                               for q_ in c.result.symbols.values()) else ""))
         notes.extend(_symbolic_exponent_notes(uppers))
+        notes.extend(f"{c.result.id}: {c.result.caveat}" for c in uppers if c.result.caveat)
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)
     if upper:

@@ -14,7 +14,8 @@ def _num(v) -> str:
 def bound_value_json(b) -> dict:
     return {"result": b.result_id, "citation": b.citation, "locator": b.locator, "form": b.form,
             "formula": b.formula, "substitutions": b.substitutions, "value": b.value,
-            "missing": b.missing, "unverified": b.unverified, "caveat": b.caveat}
+            "missing": b.missing, "unverified": b.unverified, "caveat": b.caveat,
+            "statement_caveat": b.statement_caveat, "undefined": b.undefined or None}
 
 
 def generalization_json(report) -> dict:
@@ -43,7 +44,7 @@ def generalization_text(report) -> str:
     for b in report.bounds:
         head = f"{b.result_id} [{b.citation}, {b.locator}]"
         if b.value is None:
-            lines.append(f"{head}\n  needs {', '.join(b.missing)}")
+            lines.append(f"{head}\n  " + (f"needs {', '.join(b.missing)}" if b.missing else b.undefined))
             continue
         lines.append(f"{head}\n  {b.formula} = {_num(b.value)}")
         lines.append("  with " + ", ".join(f"{k} = {_num(v)}" for k, v in b.substitutions.items()))
