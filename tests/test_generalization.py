@@ -313,3 +313,24 @@ def test_bft_caveat_is_in_the_output_not_only_in_notes(tmp_path):
              "--m", "1000", "--delta", "0.05", "--input-norm", "1")
     block = r.stdout.split("bft_2017_thm1_1 [")[1].split("grs_2018_frobenius [")[0]
     assert "multi-class margin" in block and "sign(f)" in block
+
+
+def test_report_in_every_format_carries_numbers_and_caveats(tmp_path):
+    from vcbound.presentation import present
+    rep = evaluate_generalization(bound(MLP, "generalization"), _mlp_weights(), margin=0.5, m=1000, delta=0.05,
+                                  input_norm=1)
+    value = f"{rep.bounds[0].value:.6g}"
+    md, tex, html = present(rep, "markdown"), present(rep, "latex"), rep._repr_html_()
+    for text in (md, tex, html):
+        assert value in text and "multi-class margin" in text and "not a numeric bound" in text
+    assert "| `1.weight` |" in md
+    assert r"\citet[Theorem 1.1, Section 1.1 (page not checked)]{bartlett2017spectrally}" in tex
+    assert "golowich2018size" in tex and r"\citet[UNVERIFIED" not in tex       # no unverified locator in a cite
+    assert "GeneralizationReport" in repr(rep) and "2 bounds" in repr(rep)
+    np.savez(tmp_path / "w.npz", **_mlp_weights())
+    args = ["eval", MLP, "--measure", "generalization", "--weights", str(tmp_path / "w.npz"), "--margin", "0.5",
+            "--m", "1000", "--delta", "0.05", "--input-norm", "1"]
+    assert _run(*args, "--format", "markdown").stdout.strip() == md
+    assert _run(*args, "--format", "latex").stdout.strip() == tex
+    r = _run("eval", "input(3) -> dense(2)", "--format", "markdown")
+    assert r.returncode == 1 and "goes with --measure generalization" in r.stderr

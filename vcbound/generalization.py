@@ -77,6 +77,7 @@ class GeneralizationReport(Presentable):
     bounds: list                  # BoundValue
     notes: list
     misses: list
+    sources: dict = field(default_factory=dict)   # BibTeX key -> Source of every bound shown (LaTeX citations)
 
 
 def evaluate_generalization(resolution, weights, margin=None, m=None, delta=None, input_norm=None,
@@ -106,8 +107,11 @@ def evaluate_generalization(resolution, weights, margin=None, m=None, delta=None
     bounds = [_evaluate(c, q, bindings, quantities, data) for c in resolution.uppers]
     return GeneralizationReport(str(q.arch), table, {k: v for k, v in quantities.items()}, bounds,
                                 # the legend of the symbolic answer's norm symbols is not about these numbers
-                                [n for n in resolution.notes if not n.startswith("symbols:")],
-                                list(resolution.misses))
+                                [n for n in resolution.notes if not n.startswith("symbols:")
+                                 # each result's caveat is printed next to its number
+                                 and not any(n.startswith(f"{c.result.id}: ") for c in resolution.uppers)],
+                                list(resolution.misses),
+                                {c.result.source.key: c.result.source for c in resolution.uppers})
 
 
 def _bindings(at, q) -> dict:
