@@ -103,9 +103,36 @@ def test_doubling_m_divides_every_bound_by_sqrt_2():
     res = bound(MLP, "generalization")
     one = _values(evaluate_generalization(res, w, margin=0.5, m=4000, delta=0.05, input_norm=1))
     two = _values(evaluate_generalization(res, w, margin=0.5, m=8000, delta=0.05, input_norm=1))
-    assert set(one) == {"bft_2017_thm1_1", "grs_2018_frobenius"}
-    for rid in one:      # both terms of BFT (with ||X||_2 <= B sqrt(m)) and GRS's bound are Theta(m^-1/2)
+    assert set(one) == {"bft_2017_thm1_1", "grs_2018_frobenius", "nbs_2018_spectral_frobenius"}
+    for rid in ("bft_2017_thm1_1", "grs_2018_frobenius"):
+        # both terms of BFT (with ||X||_2 <= B sqrt(m)) and GRS's bound are Theta(m^-1/2)
         assert one[rid] / two[rid] == pytest.approx(math.sqrt(2), rel=1e-12), rid
+    # NBS: ln(dm/delta) grows with m, so doubling m divides the bound by a little less than sqrt 2
+    assert 1 < one["nbs_2018_spectral_frobenius"] / two["nbs_2018_spectral_frobenius"] < math.sqrt(2)
+
+
+def test_nbs_as_restated_by_hand_equals_eval():
+    w = _mlp_weights()
+    gamma, m, delta, B = 0.7, 5000, 0.01, 2.0
+    mats = [w["1.weight"], w["2.weight"], w["3.weight"]]
+    # Phi = prod ||W_i||_2^2 sum ||W_i||_F^2 / ||W_i||_2^2; d = 3 layers; h = 5 (largest output width)
+    phi = math.prod(_spec(a) ** 2 for a in mats) * sum(np.linalg.norm(a) ** 2 / _spec(a) ** 2 for a in mats)
+    d, h = 3, 5
+    by_hand = math.sqrt((B ** 2 * d ** 2 * h * math.log(d * h) * phi + math.log(d * m / delta)) / (gamma ** 2 * m))
+    rep = evaluate_generalization(bound(MLP, "generalization"), w, margin=gamma, m=m, delta=delta, input_norm=B)
+    b = {x.result_id: x for x in rep.bounds}["nbs_2018_spectral_frobenius"]
+    assert b.value == pytest.approx(by_hand, rel=1e-9)
+    assert b.unverified and "not a numeric bound" in b.caveat and "secondary" in b.caveat
+
+
+def test_nbs_needs_relu_hidden_layers_and_a_linear_last_layer():
+    def miss(arch):
+        res = bound(arch, "generalization")
+        assert "nbs_2018_spectral_frobenius" not in {c.result.id for c in res.uppers}, arch
+        return " ".join({m.result.id: m for m in res.misses}["nbs_2018_spectral_frobenius"].reasons)
+    assert "hidden layer's activation in relu" in miss(
+        "input(4) -> dense(5, act=leaky_relu, bias=false) -> dense(2, bias=false)")
+    assert "linear last layer" in miss("input(4) -> dense(5, act=relu, bias=false) -> dense(2, act=relu, bias=false)")
 
 
 def test_missing_quantity_is_named():
@@ -179,7 +206,7 @@ def test_cli_eval_json_and_text(tmp_path):
     r = _run(*args, "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert {b["citation"] for b in out["bounds"]} == {"bartlett2017spectrally", "golowich2018size"}
+    assert {b["citation"] for b in out["bounds"]} == {"bartlett2017spectrally", "golowich2018size", "neyshabur2018pac"}
     assert all(b["value"] > 0 for b in out["bounds"])
     r = _run(*args)
     assert "bft_2017_thm1_1 [bartlett2017spectrally, Theorem 1.1" in r.stdout
@@ -326,7 +353,7 @@ def test_report_in_every_format_carries_numbers_and_caveats(tmp_path):
     assert "| `1.weight` |" in md
     assert r"\citet[Theorem 1.1, Section 1.1 (page not checked)]{bartlett2017spectrally}" in tex
     assert "golowich2018size" in tex and r"\citet[UNVERIFIED" not in tex       # no unverified locator in a cite
-    assert "GeneralizationReport" in repr(rep) and "2 bounds" in repr(rep)
+    assert "GeneralizationReport" in repr(rep) and "3 bounds" in repr(rep)
     np.savez(tmp_path / "w.npz", **_mlp_weights())
     args = ["eval", MLP, "--measure", "generalization", "--weights", str(tmp_path / "w.npz"), "--margin", "0.5",
             "--m", "1000", "--delta", "0.05", "--input-norm", "1"]

@@ -10,6 +10,8 @@ letters), or the list of quantities the user did not give. The aggregates are co
 actual matrices, one per layer copy: spectral_product = prod_i ||A_i||_sigma, spectral_complexity =
 (prod_i rho_i ||A_i||_sigma) (sum_i (||A_i^T||_{2,1} / ||A_i||_sigma)^{2/3})^{3/2} (BFT eq. 1.2 with
 reference matrices 0), frobenius_product = prod_i ||A_i||_F, max_width = max(d, d_1, ..., d_L),
+max_output_width = max(d_1, ..., d_L), spectral_frobenius_complexity = prod_i ||A_i||_sigma^2
+sum_i ||A_i||_F^2 / ||A_i||_sigma^2 (Neyshabur-Bhojanapalli-Srebro's Phi),
 data_norm = B sqrt(m) (an upper bound on ||X||_2 when every input has norm <= B).
 
 For Tu-He-Tao's vanilla ReLU RNN ``input(d, seq=T) -> rnn(n, act=relu) -> last -> dense(k)``:
@@ -180,10 +182,11 @@ def _aggregates(q, specs, arrays, bindings, data) -> dict:
         out.update(_rnn_aggregates(q, specs, arrays, *rnn))
     if q.canonical().get("spectral_product") is None:      # not a feed-forward chain of dense layers
         return {**{k: None for k in ("lipschitz_product", "spectral_product", "spectral_complexity",
-                                     "frobenius_product", "max_width")}, **out}
+                                     "frobenius_product", "max_width", "spectral_frobenius_complexity",
+                                     "max_output_width")}, **out}
     rho = {pos: layer.activation.kind.lipschitz for pos, layer, _m in dense_layers(q)}
     lip = spec_prod = frob_prod = 1.0
-    ratio = 0.0
+    ratio = fratio = 0.0
     widths = [int(to_sympy(q.input_dim).subs(bindings))]
     for s in specs:
         if s.role != "weight":
@@ -194,10 +197,12 @@ def _aggregates(q, specs, arrays, bindings, data) -> dict:
         spec_prod *= n["spec"]
         frob_prod *= n["frob"]
         ratio += (n["l21"] / n["spec"]) ** (2 / 3) if n["spec"] > 0 else 0.0
+        fratio += (n["frob"] / n["spec"]) ** 2 if n["spec"] > 0 else 0.0
         widths.append(int(s.shape[0]))
     return {"lipschitz_product": lip, "spectral_product": spec_prod,
             "spectral_complexity": lip * spec_prod * ratio ** 1.5, "frobenius_product": frob_prod,
-            "max_width": max(widths), **out}
+            "max_width": max(widths), "spectral_frobenius_complexity": spec_prod ** 2 * fratio,
+            "max_output_width": max(widths[1:]), **out}
 
 
 def _rnn_aggregates(q, specs, arrays, rnn_pos, dense_pos) -> dict:

@@ -61,6 +61,7 @@ class View:
     exists_family: str = ""                     # for lower bounds through it: the family the construction ends up in, in words
     has_bias: bool = True                       # some layer has bias terms
     zero_at_zero: bool = False                  # every activation is Lipschitz with sigma(0) = 0
+    layer_activations: tuple = ()               # (layer kind, Activation or None) of each weighted layer, in order
 
 
 @dataclass
@@ -94,7 +95,9 @@ def _views(q, base, measure: str) -> list[View]:
     canon = q.canonical()
     direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative,
                   activation_names=tuple(str(a) for a in q.hidden_activations),
-                  has_bias=q.has_bias, zero_at_zero=q.zero_at_zero)
+                  has_bias=q.has_bias, zero_at_zero=q.zero_at_zero,
+                  layer_activations=tuple((layer.name, layer.activation) for layer in q.arch.layers
+                                          if layer.name in ("dense", "rnn", "lstm", "gru")))
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
@@ -414,6 +417,7 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
         reasons.append("needs a nonlinear activation; this network is affine")
     if req.get("bias") is False and view.has_bias:
         reasons.append("is stated for networks without bias terms; this network has biases (write bias=false)")
+    reasons += _layer_activation_misses(req, view)
     if req.get("zero_at_zero") and not view.zero_at_zero:
         reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
                        "tanh); this network has " + (", ".join(view.activation_names) or "other activations"))
@@ -429,6 +433,30 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
         failed, _open = condition_status(result, view)
         reasons += [f"condition {c} fails for this network" for c in failed]
     return reasons
+
+
+def _layer_activation_misses(req, view: View) -> list[str]:
+    """``hidden_activation`` (every layer but the last has its activation in this class; gated cells never)
+    and ``linear_output`` (the last layer is affine: NBS's f_w = W_d phi(... phi(W_1 x)))."""
+    hidden, linear_out = req.get("hidden_activation"), req.get("linear_output")
+    if hidden is None and not linear_out:
+        return []
+    layers = view.layer_activations
+    if not layers:
+        return ["its hypotheses on each layer's activation cannot be checked in this view of the network"]
+    out = []
+    if hidden is not None and hidden != "any":
+        bad = [f"{kind}({act})" if kind != "dense" else str(act) for kind, act in layers[:-1]
+               if kind in ("lstm", "gru") or act is None or hidden not in act.classes]
+        if bad:
+            out.append(f"needs every hidden layer's activation in {hidden.replace('_', ' ')}; "
+                       f"this network's hidden layers have {', '.join(dict.fromkeys(bad))}")
+    if linear_out:
+        kind, act = layers[-1]
+        if kind != "dense" or act is None or not act.kind.affine:
+            out.append(f"needs a linear last layer; this network's last layer is {kind}"
+                       + (f" with activation {act}" if act is not None else ""))
+    return out
 
 
 def _depth_misses(result, view: View, regime=None) -> list[str]:

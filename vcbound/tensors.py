@@ -176,7 +176,8 @@ def _refuse(spec):
 # BFT's spectral complexity and GRS's Frobenius product are written against these aggregates; they
 # exist for feed-forward chains of dense layers (the weight matrices A_1 .. A_L of the papers).
 NORM_QUANTITIES = ("lipschitz_product", "spectral_product", "spectral_complexity", "frobenius_product",
-                   "max_width", "data_norm", "margin", "input_norm")
+                   "max_width", "data_norm", "margin", "input_norm", "spectral_frobenius_complexity",
+                   "max_output_width")
 # Tu-He-Tao's vanilla ReLU RNN (h_t = relu(U x_t + W h_{t-1}), y = V h_T, read at the last step) is
 # written against the matrix 1-norms of the transposes ||U^T||_1, ||W^T||_1, ||V^T||_1 (the largest
 # absolute row sum of U, W, V) and the number of outputs k; they exist only for that shape.
@@ -226,6 +227,7 @@ def norm_quantities(q) -> dict:
     spec = sp.Integer(1)
     frob = sp.Integer(1)
     ratio = sp.Integer(0)
+    fratio = sp.Integer(0)      # sum_i ||A_i||_F^2 / ||A_i||_sigma^2 (Neyshabur-Bhojanapalli-Srebro's Phi)
     for pos, layer, mult in layers:
         rho = layer.activation.kind.lipschitz if layer.activation is not None else 1
         lip *= bounded_power(sp.Rational(rho), mult) if rho is not None else sp.nan
@@ -233,6 +235,7 @@ def norm_quantities(q) -> dict:
         spec *= s ** mult
         frob *= f ** mult
         ratio += mult * (b / s) ** sp.Rational(2, 3)
+        fratio += mult * (f / s) ** 2
     widths = [q.input_dim] + [layer.size for _pos, layer, _m in layers]
     gamma, m, B = data_symbol("gamma"), data_symbol("m"), data_symbol("B")
     return {
@@ -241,6 +244,8 @@ def norm_quantities(q) -> dict:
         "spectral_complexity": None if lip is sp.nan else lip * spec * ratio ** sp.Rational(3, 2),
         "frobenius_product": frob,
         "max_width": sp.Max(*widths) if len(widths) > 1 else widths[0],
+        "spectral_frobenius_complexity": spec ** 2 * fratio,
+        "max_output_width": sp.Max(*widths[1:]) if len(widths) > 2 else widths[-1],
         "data_norm": B * sp.sqrt(m),
         "margin": gamma,
         "input_norm": B,

@@ -74,6 +74,8 @@ REQUIRES = {
     "depth": ("W", "U"),
     "bias": (True, False),
     "zero_at_zero": (True, False),
+    "hidden_activation": tuple(sorted(CLASSES)),
+    "linear_output": (True, False),
 }
 REQUIRED_FACTS = ("topology", "activation")
 
