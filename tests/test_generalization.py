@@ -361,3 +361,15 @@ def test_report_in_every_format_carries_numbers_and_caveats(tmp_path):
     assert _run(*args, "--format", "latex").stdout.strip() == tex
     r = _run("eval", "input(3) -> dense(2)", "--format", "markdown")
     assert r.returncode == 1 and "goes with --measure generalization" in r.stderr
+
+
+def test_symbolic_sizes_bound_with_at_reach_the_formula():
+    # the architecture's symbols carry assumptions: --at must bind them by name (T was left unbound before)
+    w = _rnn_weights()
+    arch = "input(d, seq=T) -> rnn(n, act=relu, bias=false) -> last -> dense(k, bias=false)"
+    rep = evaluate_generalization(bound(arch, "generalization"), w, margin=0.5, m=2000, delta=0.05, data=RNN_DATA,
+                                  at="d=3,n=5,k=2,T=4")
+    (b,) = rep.bounds
+    assert not b.missing and b.substitutions["L"] == 4 and b.substitutions["k"] == 2
+    assert b.value == pytest.approx(_tu_by_hand(w, 0.5, 2000, 0.05, L=4, k=2, X_F=40.0, X_1=700.0, lam=0.2, r=3.0),
+                                    rel=1e-9)

@@ -179,7 +179,7 @@ def _aggregates(q, specs, arrays, bindings, data) -> dict:
            **{k: data.get(k) for k in DATA_STATISTICS}}
     rnn = vanilla_rnn_readout(q)
     if rnn is not None:
-        out.update(_rnn_aggregates(q, specs, arrays, *rnn))
+        out.update(_rnn_aggregates(q, specs, arrays, bindings, *rnn))
     if q.canonical().get("spectral_product") is None:      # not a feed-forward chain of dense layers
         return {**{k: None for k in ("lipschitz_product", "spectral_product", "spectral_complexity",
                                      "frobenius_product", "max_width", "spectral_frobenius_complexity",
@@ -187,7 +187,7 @@ def _aggregates(q, specs, arrays, bindings, data) -> dict:
     rho = {pos: layer.activation.kind.lipschitz for pos, layer, _m in dense_layers(q)}
     lip = spec_prod = frob_prod = 1.0
     ratio = fratio = 0.0
-    widths = [int(to_sympy(q.input_dim).subs(bindings))]
+    widths = [_bound_number(q.input_dim, bindings)]
     for s in specs:
         if s.role != "weight":
             continue
@@ -205,13 +205,18 @@ def _aggregates(q, specs, arrays, bindings, data) -> dict:
             "max_output_width": max(widths[1:]), **out}
 
 
-def _rnn_aggregates(q, specs, arrays, rnn_pos, dense_pos) -> dict:
+def _rnn_aggregates(q, specs, arrays, bindings, rnn_pos, dense_pos) -> dict:
     """Tu-He-Tao's beta_U, beta_W, beta_V (matrix 1-norms of the transposes) and k from the arrays."""
     def l1t(layer, role):
         (spec,) = [s for s in specs if s.layer == layer and s.role == role]
         return norms(arrays[spec.name])["l1t"]
     return {"rnn_input_l1": l1t(rnn_pos, "input-hidden"), "rnn_hidden_l1": l1t(rnn_pos, "hidden-hidden"),
-            "output_l1": l1t(dense_pos, "weight"), "outputs": int(to_sympy(q.output_dim))}
+            "output_l1": l1t(dense_pos, "weight"), "outputs": _bound_number(q.output_dim, bindings)}
+
+
+def _bound_number(value, bindings) -> int:
+    v = to_sympy(value)
+    return int(v.subs({x: bindings[x.name] for x in v.free_symbols if x.name in bindings}))
 
 
 def _evaluate(candidate, q, bindings, quantities, data) -> BoundValue:
@@ -230,7 +235,9 @@ def _evaluate(candidate, q, bindings, quantities, data) -> BoundValue:
         elif quantity in quantities:
             value = quantities[quantity]
         else:
-            value = to_sympy(canon[quantity]).subs(bindings)
+            value = to_sympy(canon[quantity])
+            # by name: the architecture's symbols carry assumptions that a bare Symbol('T') lacks
+            value = value.subs({x: bindings[x.name] for x in value.free_symbols if x.name in bindings})
             if value.free_symbols:
                 missing.append(f"--at binding {', '.join(sorted(s.name for s in value.free_symbols))} "
                                f"({letter} = {quantity} in the paper)")
