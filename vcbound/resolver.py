@@ -1062,8 +1062,9 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if q.topology == "recurrent_gated" and measure == "generalization":
         notes.append("Chen, Li & Zhao (AISTATS 2020, arXiv 1910.12947) state generalization bounds for MGU and "
                      "LSTM networks in the spectral norms of the weight matrices and the number of parameters. "
-                     "They are not in the theorem base: only the abstract could be read, so no formula, "
-                     "constant or hypothesis of theirs is encoded.")
+                     "They are not in the theorem base: only their abstract and introduction could be read (no "
+                     "readable full text or restatement of their theorems was found), so no formula, constant or "
+                     "hypothesis of theirs is encoded.")
     elif q.topology == "recurrent_gated":
         notes.append(_gated_note(uppers + lowers))
     if q.output_dim is not None and q.output_dim != 1 and measure in ("vc", "growth", "sample_realizable",
