@@ -37,6 +37,7 @@ POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least lik
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
 NUMPY_FROM = 64             # sums with this many positive terms are pruned with numpy (imported then)
+BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
 PAIR_CHUNK = 20000          # pairs tested per numpy batch (bounds the memory of a long sum's search)
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
@@ -401,13 +402,6 @@ def _log_terms_uncached(expr) -> list[Term]:
     (arg,) = expr.args
     if arg.is_number:
         return [Term((), ())]
-    if isinstance(arg, (sp.Add, sp.Mul, sp.Pow)) and any(isinstance(a, sp.Add) for a in sp.preorder_traversal(arg)
-                                                          if a is not arg):
-        # the argument multiplied out (outside its own logs), as dominant() does with a bound: a
-        # sum of monomials is what the rules below take apart
-        expanded = _expand_outside_logs(arg)
-        if expanded != arg:
-            return _log_terms(sp.log(expanded))
     if isinstance(arg, sp.Max):
         # log max(a, b) = Theta(log a + log b); a constant among growing arguments adds O(1)
         grows = [a for a in arg.args if not a.is_number] or arg.args
@@ -442,6 +436,12 @@ def _log_terms_uncached(expr) -> list[Term]:
                 out.extend(_log_terms(sp.log(a)))
         if out and all(t.sign > 0 for t in out):
             return out
+    if isinstance(arg, sp.Add) and any(isinstance(a, sp.Add) for t in arg.args for a in sp.Mul.make_args(t)):
+        # a sum with products of sums in it: multiplied out (outside its own logs), it is a sum of
+        # monomials, which the rules above take apart
+        expanded = _expand_outside_logs(arg)
+        if expanded != arg:
+            return _log_terms(sp.log(expanded))
     try:
         inner = _prune(_terms_of(_expand_outside_logs(arg)), Regime())
     except _NotPolylog:
@@ -704,6 +704,13 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     negative term is not strictly dominated by a positive one (no unsound cancellation)."""
     if not terms:
         return terms
+    return list(_prune_cached(tuple(terms), regime))
+
+
+@lru_cache(maxsize=8192)
+def _prune_cached(terms: tuple, regime: Regime) -> tuple:
+    """``_prune`` memoised: the same long sums are pruned again by each view of a bound (a raised
+    _NotPolylog is not memoised)."""
     seen, uniq = {}, []
     for t in terms:
         key = (t.powers, t.logs, tuple(_okey(f) for f in t.opaque))
@@ -730,7 +737,7 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     kept = [uniq[i] for i in sorted(kept_idx)]
     if not kept:
         kept = [uniq[positive[0]]] if positive else uniq[:1]
-    return kept
+    return tuple(kept)
 
 
 def _undominated(proj: list, positive: list) -> list:
@@ -770,8 +777,7 @@ def _undominated_numpy(proj: list, positive: list) -> list:
 
     P = np.asarray([proj[i] for i in positive], dtype=float)
     n = len(positive)
-    # ge[j, i]: P[j] >= P[i] - TOL on every ray (term i = O(term j))
-    ge = (P[:, None, :] >= P[None, :, :] - TOL).all(axis=2)
+    ge = _ge_matrix(P, P)          # ge[j, i]: term i = O(term j)
     strict = ge & ~ge.T
     on_frontier = ~strict.any(axis=0)
     frontier = np.flatnonzero(on_frontier)
@@ -799,12 +805,28 @@ def _all_covered_numpy(fp: list, gp: list) -> bool:
     import numpy as np
 
     F, G = np.asarray(fp, dtype=float), np.asarray(gp, dtype=float)
-    single = (G[None, :, :] >= F[:, None, :] - TOL).all(axis=2).any(axis=1)
-    for a in np.flatnonzero(~single):
-        w = np.clip(F[a], 0.0, None)
-        if (G @ w < F[a] @ w - TOL).all() or not _pair_covered_numpy(F[a], G):
-            return False
+    step = max(1, BROADCAST_LIMIT // max(1, G.size))
+    for start in range(0, len(F), step):
+        chunk = F[start:start + step]
+        single = _ge_matrix(G, chunk).any(axis=0)
+        for a in np.flatnonzero(~single):
+            w = np.clip(chunk[a], 0.0, None)
+            if (G @ w < chunk[a] @ w - TOL).all() or not _pair_covered_numpy(chunk[a], G):
+                return False
     return True
+
+
+def _ge_matrix(A, B):
+    """``out[j, i]``: ``A[j] >= B[i] - TOL`` on every ray, computed in blocks of rows of ``A`` so
+    that the broadcast never holds more than BROADCAST_LIMIT booleans (two sums of 3,000 terms over
+    32 rays would take 300 MB at once)."""
+    import numpy as np
+
+    out = np.empty((len(A), len(B)), dtype=bool)
+    step = max(1, BROADCAST_LIMIT // max(1, B.size))
+    for start in range(0, len(A), step):
+        out[start:start + step] = (A[start:start + step, None, :] >= B[None, :, :] - TOL).all(axis=2)
+    return out
 
 
 def _pair_covered_numpy(pa, B) -> bool:
@@ -875,12 +897,28 @@ def _expand_outside_logs(expr):
     logs, and a log's argument is reduced by _log_terms when its turn comes. Expanding inside them
     as well made explicit bounds with nested logs tens of kilobytes long (seconds to reduce, and
     opaque in the end)."""
+    if not _multiplies_out(expr):
+        return expr
     logs = expr.atoms(sp.log)
     if not logs:
         return sp.expand(expr, log=False, power_exp=False, power_base=False)
     stand_in = {f: sp.Dummy(positive=True) for f in logs}
     expanded = sp.expand(expr.xreplace(stand_in), log=False, power_exp=False, power_base=False)
     return expanded.xreplace({d: f for f, d in stand_in.items()})
+
+
+def _multiplies_out(expr) -> bool:
+    """Whether expand() would change ``expr`` outside its logs: a product with a sum among its
+    factors, or a sum raised to an integer power other than 1 and -1 (a sum of monomials is left as
+    it is)."""
+    if isinstance(expr, sp.log) or expr.is_Atom:
+        return False
+    if isinstance(expr, sp.Mul) and any(isinstance(a, sp.Add) for a in expr.args):
+        return True
+    if isinstance(expr, sp.Pow) and isinstance(expr.args[0], sp.Add) and expr.args[1].is_Integer \
+            and abs(expr.args[1]) > 1:
+        return True
+    return any(_multiplies_out(a) for a in expr.args)
 
 
 EXPAND_LIMIT = 400        # terms a full expansion may produce before dominant() reduces factor-wise
@@ -1013,8 +1051,13 @@ def _form_le(f: Form, g: Form, regime) -> bool:
         return any(_form_le(f, b, regime) for b in g.args)
     names = tuple(sorted(f.names() | g.names() | _size_log_names(_all_terms(f)) | _size_log_names(_all_terms(g))))
     opaque = tuple(sorted(f.opaque_ids() | g.opaque_ids()))
-    proj = _projections(f.terms + g.terms, names, opaque, regime)
-    fp, gp = proj[:len(f.terms)], proj[len(f.terms):]
+    # a term of f that is also a term of g is below g: only the others need the cone
+    shared = set(g.terms)
+    f_terms = tuple(t for t in f.terms if t not in shared)
+    if not f_terms:
+        return True
+    proj = _projections(f_terms + g.terms, names, opaque, regime)
+    fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
     if len(fp) * len(gp) < NUMPY_FROM * 8:
         return all(_le_proj(a, gp) for a in fp)
     return _all_covered_numpy(fp, gp)
@@ -1143,7 +1186,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, _okey, _vector, _opaque_growth, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, _opaque_growth, _prune_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
