@@ -189,7 +189,7 @@ def _one_mb_inputs():
 def test_one_megabyte_input_via_api(name):
     text, code, fragment = _one_mb_inputs()[name]
     assert len(text) >= MB
-    start = time.perf_counter()
+    start = time.process_time()        # CPU time: a bound against runaway work, not a speed target
     if code == 0:
         assert vcbound.count(text).params == 40
     else:
@@ -199,7 +199,7 @@ def test_one_megabyte_input_via_api(name):
         assert fragment in head
         assert len(head) < 300, "the message must stay readable"
         assert info.value.line >= 1 and info.value.column >= 1
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 @pytest.mark.parametrize("name", ["chain", "comment", "one-name"])

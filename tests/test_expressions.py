@@ -19,7 +19,7 @@ from hypothesis import given, settings, strategies as st
 
 import vcbound.expressions as ex
 from vcbound.errors import ExpressionError, SourceError, VcboundError
-from vcbound.expressions import (MAX_DIGITS, MAX_EXPRESSION, MAX_NESTING, check_nesting, make_symbol,
+from vcbound.expressions import (MAX_DIGITS, MAX_EXPRESSION, MAX_MINMAX, MAX_NESTING, check_nesting, make_symbol,
                                  parse_bindings, parse_condition, parse_expression)
 
 n, m, w, k, q = (make_symbol(s) for s in "nmwkq")
@@ -119,8 +119,29 @@ def _exprs():
 @given(_exprs())
 def test_arithmetic_agrees_with_exact_python(case):
     text, value = case
+    if text.count("min(") + text.count("max(") and _minmax_arguments(text) > MAX_MINMAX:
+        # the hardening limit (sympy compares min/max arguments pairwise): refused, not computed
+        with pytest.raises(ExpressionError, match="too many arguments to min"):
+            parse_expression(text)
+        return
     got = parse_expression(text)
     assert got == sp.Rational(value.numerator, value.denominator), text
+
+
+def _minmax_arguments(text: str) -> int:
+    """The arguments of every min()/max() in a generated expression (the generator's own
+    bracketing: top-level commas inside each call, plus one)."""
+    total = 0
+    for start in (i for i in range(len(text)) if text.startswith(("min(", "max("), i)):
+        depth, args = 0, 1
+        for ch in text[start + 3:]:
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                break
+            args += ch == "," and depth == 1
+        total += args
+    return total
 
 
 @settings(max_examples=100, deadline=None, database=None)
@@ -208,11 +229,11 @@ def test_functions_can_be_refused():
     ("n" * (MAX_EXPRESSION + 1), "expression too long"),
 ])
 def test_hostile_input_is_refused_quickly(text, fragment):
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ExpressionError) as info:
         parse_expression(text)
     assert fragment in info.value.message
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert info.value.line >= 0 and len(str(info.value).split("\n")[0]) < 300
 
 
@@ -374,10 +395,10 @@ def test_binding_errors_point_into_the_whole_text(text, fragment, col):
     "exp(10^399)",
 ])
 def test_exact_numbers_too_large_to_build_are_refused_quickly(text):
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ExpressionError) as info:
         parse_expression(f"m + ({text})")
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
     err = info.value
     assert ("number too large" in err.message or "exponent too large" in err.message), err.message
     assert (err.line, err.column) == (1, 6), str(err)
@@ -403,18 +424,18 @@ def test_min_and_max_arguments_are_limited():
     # sympy compares min/max arguments pairwise with symbolic assumptions: 60 arguments took 11 s
     parse_expression("min(" + ", ".join(f"n^{i}" for i in range(1, ex.MAX_MINMAX + 1)) + ")")
     text = "max(n, m) + min(" + ", ".join(f"n{i}^2 + m" for i in range(60)) + ")"
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ExpressionError, match="too many arguments to min"):
         parse_expression(text)
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
 
 
 def test_long_expressions_are_refused_before_parsing():
     # a 1.2 MB bound took 29-49 s and 670 MB before it was refused
     text = " + ".join(f"{i}*n" for i in range(200_000))
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ExpressionError) as info:
         parse_expression(text, filename="bound")
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
     assert info.value.message.startswith(f"expression too long ({len(text)} characters; at most {MAX_EXPRESSION})")
     assert str(info.value).startswith(f"bound:1:{MAX_EXPRESSION + 1}: ")

@@ -42,11 +42,11 @@ def _no_env(monkeypatch):
 
 
 def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
+    start = time.process_time()
     try:
-        return fn(*args, **kwargs), None, time.perf_counter() - start
+        return fn(*args, **kwargs), None, time.process_time() - start
     except VcboundError as exc:
-        return None, exc, time.perf_counter() - start
+        return None, exc, time.process_time() - start
 
 
 def refused(text: str, match: str, budget: float = 5.0, what=vcbound.count) -> SourceError:
@@ -300,9 +300,9 @@ def test_fifty_megabyte_theorem_file_is_refused_without_reading_it(tmp_path, mon
 
     monkeypatch.setattr("builtins.open", spy)
     th.clear_cache()
-    start = time.perf_counter()
+    start = time.process_time()
     base = th.load_theorems([tmp_path], use_env=False)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     monkeypatch.undo()
     assert elapsed < 5
     assert opened == []                               # refused from stat() alone
@@ -315,7 +315,7 @@ def test_fifty_megabyte_file_through_the_cli(tmp_path):
     big = tmp_path / "huge2026x.toml"
     with open(big, "wb") as fh:
         fh.truncate(50 * 1024 * 1024)
-    start = time.perf_counter()
+    start = time.perf_counter()                       # a child process: wall-clock time
     proc = _cli("theorems", "check", tmp_path)
     assert time.perf_counter() - start < 30
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -358,17 +358,19 @@ def test_ten_thousand_theorem_files_load_in_bounded_time(tmp_path):
     (tmp_path / "gen99999.toml").write_text("[source\n", encoding="utf-8")      # one broken file
     th.clear_cache()
     th.load_theorems(use_env=False)
-    start = time.perf_counter()
+    # CPU time of this process: a bound against runaway work (a hang, a quadratic pass), not a speed
+    # target (benchmarks/ measures those); wall-clock time also measured whatever else ran
+    start = time.process_time()
     base = th.load_theorems([tmp_path], use_env=False)
-    cold = time.perf_counter() - start
-    start = time.perf_counter()
+    cold = time.process_time() - start
+    start = time.process_time()
     again = th.load_theorems([tmp_path], use_env=False)
-    warm = time.perf_counter() - start
+    warm = time.process_time() - start
     assert sum(r.id.startswith("gen") for r in base.results) == n
     assert [Path(p.path).name for p in base.problems] == ["gen99999.toml"]
     assert again is base
-    assert cold < 30, f"cold load of {n} files took {cold:.1f}s"
-    assert warm < 2, f"warm load of {n} files took {warm:.1f}s"
+    assert cold < 30, f"cold load of {n} files took {cold:.1f} s of CPU"
+    assert warm < 2, f"warm load of {n} files took {warm:.1f} s of CPU"
 
 
 # ---- theorem-base isolation -------------------------------------------------------------------------
@@ -939,9 +941,9 @@ def test_substituting_huge_values_computes_in_floating_point_not_exactly():
     import sympy as sp
     from vcbound.expressions import make_symbol, substitute
     n, m = make_symbol("n", True), make_symbol("m", True)
-    start = time.perf_counter()
+    start = time.process_time()
     big = substitute(n ** 10000 * m ** 10000, {"n": sp.Integer(10) ** 399, "m": sp.Integer(10) ** 399})
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert isinstance(big, sp.Float) and abs(sp.log(big, 10) - 7_980_000) < 1e-6
     assert substitute(n ** 2 + n, {"n": sp.Integer(10) ** 399}) == 10 ** 798 + 10 ** 399     # still exact
 
