@@ -24,6 +24,7 @@ from lark.exceptions import UnexpectedInput
 
 from .classes import ACTIVATIONS, Activation
 from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean, shown
+from .fastparse import parse_tree
 from .expressions import MAX_TEXT, ExprBuilder, _sympy, check_nesting, expanded_size, syntax_error
 from .paths import grammar_dir
 
@@ -196,10 +197,12 @@ def parse(text: str, filename: str = "<arch>") -> Architecture:
     gc.disable()
     try:
         content = _without_trailing_blank(text)
-        try:
-            tree = arch_parser().parse(content)
-        except UnexpectedInput as exc:
-            raise syntax_error(exc, content, filename, ArchSyntaxError) from None
+        tree = parse_tree(content)        # the common subset, without lark's tree building (fastparse.py)
+        if tree is None:
+            try:
+                tree = arch_parser().parse(content)
+            except UnexpectedInput as exc:
+                raise syntax_error(exc, content, filename, ArchSyntaxError) from None
         return _Builder(text, filename).build(tree)
     finally:
         if gc_was_enabled:
