@@ -157,3 +157,23 @@ def test_parse_gives_the_same_architecture_or_error_either_way(seed, monkeypatch
     fast = outcome()
     monkeypatch.setattr(graph, "parse_tree", lambda text: None)
     assert outcome() == fast
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_plain_sizes_are_what_sympy_arithmetic_gives(seed):
+    """Sums and products of positive literals and names skip sympy's arithmetic and assumptions
+    (graph._Builder._plain_size): the value is the same sympy expression, term order included."""
+    import vcbound.graph as graph
+    rng = random.Random(30_000 + seed)
+    atoms = [rng.choice(["1", "2", "7", "64", "n", "m", "n", "k2", "d", "x_1"]) for _ in range(rng.randint(1, 6))]
+    text = atoms[0] + "".join(rng.choice([" + ", "*", " * ", "+"]) + a for a in atoms[1:])
+    tree = arch_parser().parse(f"input({text})")
+    node = tree.children[0].children[0].children[1].children[0].children[0]     # the size expression
+    builder = graph._Builder(f"input({text})", "<arch>")
+    general = builder.sizes.transform(node)
+    plain = builder._plain_size(node)
+    if plain is None:       # more than MAX_SIZE_TERMS terms: the general path refuses it
+        assert len(graph._sympy().Add.make_args(general)) > graph.MAX_SIZE_TERMS, text
+        return
+    assert plain == general and type(plain) is type(general), text
+    assert plain.is_integer and plain.is_positive

@@ -52,6 +52,17 @@ class _Outer:
         self.end_line, self.end_column, self.end_pos = close_tok.end_line, close_tok.end_column, close_tok.end_pos
 
 
+class _Punct:
+    """Where a one-character punctuation token stands (the fields of a lark Token's position)."""
+
+    __slots__ = ("line", "column", "start_pos", "end_line", "end_column", "end_pos")
+
+    def __init__(self, pos, line, col):
+        self.line = self.end_line = line
+        self.column, self.end_column = col, col + 1
+        self.start_pos, self.end_pos = pos, pos + 1
+
+
 def _tokens(text: str) -> list:
     """(kind, Token or text) pairs; kinds: 'a' arrow, 'n' name, 'd' number, or the punctuation itself."""
     out = []
@@ -70,8 +81,8 @@ def _tokens(text: str) -> list:
         elif kind != "s":
             value = m.group()
             col = pos - line_start + 1
-            if kind == "p":
-                append((value, Token("", value, pos, line, col, line, col + 1, stop)))
+            if kind == "p":           # punctuation is not kept in the tree: its position is enough
+                append((value, _Punct(pos, line, col)))
             else:
                 append((kind, Token("NAME" if kind == "n" else "NUMBER" if kind == "d" else "ARROW",
                                     value, pos, line, col, line, col + stop - pos, stop)))

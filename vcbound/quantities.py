@@ -14,11 +14,12 @@ Sequence semantics are checked here too (``last`` needs a sequence, recurrent la
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import FunctionType
 
 from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
-from .graph import CONVENTIONS, Architecture, Layer, Repeat
-from .polys import Generators
+from .graph import CONVENTIONS, Architecture, Layer, Repeat, without_cyclic_gc
+from .polys import Generators, Poly
 from .presentation import Presentable
 from .tensors import norm_quantities
 
@@ -52,18 +53,40 @@ class LayerRow:
     mults = property(lambda self: self.counts[2].expr())
 
 
+class _Count:
+    """A count field of ``Quantities`` held as a ``polys.Poly`` (or a function making the value) until
+    first read, then as its sympy expression: converting the totals of a 10,000-layer symbolic chain
+    costs more than counting them, and a caller that only wants some of them pays for those."""
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return 0                      # the dataclass default
+        value = obj.__dict__[self.slot]
+        if isinstance(value, Poly):
+            value = obj.__dict__[self.slot] = value.expr()
+        elif isinstance(value, FunctionType):       # not callable(): a sympy Symbol is callable
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(repr=False)     # the one-line repr comes from Presentable
 class Quantities(Presentable):
     """Exact symbolic counts and facts of one architecture under one convention."""
 
     arch: Architecture
     convention: str
-    params: object = 0            # W
-    units: object = 0             # U (per time step for recurrent layers)
-    mults: object = 0             # M: multiplication gates in gated cells (per time step)
-    depth: object = 0             # L: computation layers on the path (per time step)
-    lbar: object = 0              # BHLM effective depth (lbar_sum / W, kept unsimplified so Lbar*W cancels)
-    lbar_sum: object = 0          # sum over layers i of the parameters in layers 1..i
+    params: object = _Count()           # W
+    units: object = _Count()            # U (per time step for recurrent layers)
+    mults: object = _Count()            # M: multiplication gates in gated cells (per time step)
+    depth: object = _Count()            # L: computation layers on the path (per time step)
+    lbar: object = _Count()             # BHLM effective depth (lbar_sum / W, kept unsimplified so Lbar*W cancels)
+    lbar_sum: object = _Count()         # sum over layers i of the parameters in layers 1..i
     seq_len: object = None        # T
     input_dim: object = None      # D
     output_dim: object = None
@@ -72,8 +95,8 @@ class Quantities(Presentable):
     hidden_activations: list = field(default_factory=list)   # Activation objects, distinct
     readout: Activation | None = None                        # single monotone output unit, if any
     topology: str = "feedforward"
-    recurrent_units: object = 0   # U of the recurrent part (for unrolling)
-    recurrent_depth: object = 0   # L of the recurrent part
+    recurrent_units: object = _Count()  # U of the recurrent part (for unrolling)
+    recurrent_depth: object = _Count()  # L of the recurrent part
 
     @property
     def recurrent_params(self):
@@ -200,8 +223,8 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     >>> count(parse("input(d, seq=T) -> lstm(n)^L")).params
     8*L*n**2 + 8*L*n + 4*d*n - 4*n**2
 
-    The arithmetic runs on sparse polynomials (polys.py); each total becomes a sympy expression once,
-    here, equal to what ``sympy.expand`` of the same arithmetic gives (tests/test_counts_oracle.py).
+    The arithmetic runs on sparse polynomials (polys.py); each total becomes a sympy expression when
+    first read, equal to what ``sympy.expand`` of the same arithmetic gives (tests/test_counts_oracle.py).
     """
     if convention not in CONVENTIONS:
         raise UsageError(f"unknown convention '{convention}' (expected one of: {', '.join(CONVENTIONS)})")
@@ -213,18 +236,15 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     q.input_dim = first.size
     q.seq_len = first.option("seq")
     walker = _Walker(arch, convention, Generators())
-    totals = walker.walk(arch.structure[1:], state, record=True)
-    q.params = totals.params.expr()
-    q.units = totals.units.expr()
-    q.mults = totals.mults.expr()
-    q.depth = totals.depth.expr()
-    q.lbar_sum = totals.cum_sum.expr()
-    q.lbar = sp.Mul(q.lbar_sum, sp.Pow(q.params, -1)) if q.params != 0 else sp.Integer(0)
+    with without_cyclic_gc():
+        totals = walker.walk(arch.structure[1:], state, record=True)
+    q.params, q.units, q.mults, q.depth = totals.params, totals.units, totals.mults, totals.depth
+    q.lbar_sum = totals.cum_sum
+    q.lbar = (lambda: sp.Mul(q.lbar_sum, sp.Pow(q.params, -1))) if totals.params else sp.Integer(0)
     q.output_dim = totals.state.width
     q.output_is_sequence = totals.state.sequence
     q.rows = walker.rows
-    q.recurrent_units = totals.rec_units.expr()
-    q.recurrent_depth = totals.rec_depth.expr()
+    q.recurrent_units, q.recurrent_depth = totals.rec_units, totals.rec_depth
     _facts(q, walker)
     return q
 
