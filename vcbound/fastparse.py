@@ -24,7 +24,7 @@ from lark.tree import Meta
 # leaves the subset. Spaces, comments and new lines are what arch.lark ignores.
 _SCAN = re.compile(r"(?P<s>[ \t\f]+|#[^\n]*)|(?P<nl>(?:\r?\n)+)|(?P<a>->)"
                    r"|(?P<n>[A-Za-z][A-Za-z0-9_]*)|(?P<d>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
-                   r"|(?P<p>[(),=+\-*/^])")
+                   r"|(?P<p>[(),=+\-*/^])|(?P<x>.)", re.DOTALL)
 _OPS = {"+": "expr__add", "-": "expr__sub", "*": "expr__mul", "/": "expr__div"}
 
 
@@ -64,31 +64,43 @@ class _Punct:
 
 
 def _tokens(text: str) -> list:
-    """(kind, Token or text) pairs; kinds: 'a' arrow, 'n' name, 'd' number, or the punctuation itself."""
+    """(kind, Token or position) pairs; kinds: 'a' arrow, 'n' name, 'd' number, or the punctuation itself."""
     out = []
     append = out.append
-    line, line_start, pos, end = 1, 0, 0, len(text)
-    match = _SCAN.match
-    while pos < end:
-        m = match(text, pos)
-        if m is None:
-            raise _Leave
+    line, line_start = 1, 0
+    types = {"n": "NAME", "d": "NUMBER", "a": "ARROW"}
+    for m in _SCAN.finditer(text):       # the last alternative matches any other character
         kind = m.lastgroup
-        stop = m.end()
+        if kind == "s":
+            continue
+        pos, stop = m.span()
         if kind == "nl":
             line += text.count("\n", pos, stop)
             line_start = stop
-        elif kind != "s":
-            value = m.group()
-            col = pos - line_start + 1
-            if kind == "p":           # punctuation is not kept in the tree: its position is enough
-                append((value, _Punct(pos, line, col)))
-            else:
-                append((kind, Token("NAME" if kind == "n" else "NUMBER" if kind == "d" else "ARROW",
-                                    value, pos, line, col, line, col + stop - pos, stop)))
-        pos = stop
+            continue
+        if kind == "x":
+            raise _Leave
+        value = m.group()
+        col = pos - line_start + 1
+        if kind == "p":               # punctuation is not kept in the tree: its position is enough
+            append((value, _Punct(pos, line, col)))
+        else:
+            append((kind, _token(types[kind], value, pos, line, col, line, col + stop - pos, stop)))
     append(("end", None))
     return out
+
+
+if getattr(Token, "__slots__", None) == ("type", "start_pos", "value", "line", "column", "end_line",
+                                         "end_column", "end_pos"):
+    def _token(type_, value, start_pos, line, column, end_line, end_column, end_pos):
+        """``Token(...)`` without its two Python-level constructor calls (a quarter of the scan of a
+        long chain); used only while lark's Token has exactly these slots, checked at import."""
+        tok = str.__new__(Token, value)
+        tok.type, tok.value, tok.start_pos, tok.end_pos = type_, value, start_pos, end_pos
+        tok.line, tok.column, tok.end_line, tok.end_column = line, column, end_line, end_column
+        return tok
+else:                                  # another lark: its own constructor
+    _token = Token
 
 
 class _Parser:

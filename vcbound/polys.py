@@ -91,6 +91,8 @@ class Poly:
 
     def _iadd(self, other: "Poly", coeff) -> None:
         """self += coeff * other, in place (only on a Poly not shared yet)."""
+        if not other.terms:
+            return
         terms = self.terms
         for m, c in other.terms.items():
             v = terms.get(m, 0) + coeff * c

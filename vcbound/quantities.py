@@ -237,7 +237,7 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     q.seq_len = first.option("seq")
     walker = _Walker(arch, convention, Generators())
     with without_cyclic_gc():
-        totals = walker.walk(arch.structure[1:], state, record=True)
+        totals = walker._walk(arch.structure[1:], state, record=True)     # walked once: no memo
     q.params, q.units, q.mults, q.depth = totals.params, totals.units, totals.mults, totals.depth
     q.lbar_sum = totals.cum_sum
     q.lbar = (lambda: sp.Mul(q.lbar_sum, sp.Pow(q.params, -1))) if totals.params else sp.Integer(0)
