@@ -1,9 +1,11 @@
 """The O / Omega / Theta algebra (vcbound.asymptotics): exact cases and hypothesis properties."""
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
+from vcbound import asymptotics
 from vcbound.asymptotics import Regime, compare, dominant, growth, maximum, minimum
 from vcbound.expressions import make_symbol, parse_condition
 
@@ -93,3 +95,46 @@ def test_multiplying_by_a_growing_symbol_never_lowers(f, s):
 @given(polys)
 def test_dominant_form_is_theta_of_the_expression(f):
     assert compare(dominant(f).expr(), f) == "equal"
+
+
+# ---- the vectorised pruning and comparison (long sums) against the pure-Python one ------------------
+def _random_projections(rng, n, r):
+    levels = [0.0, 0.0, 0.5, 1.0, 2.0, 3.0]
+    small = [0.0, 0.0, 1e-3, 2e-3, 1e-6]
+    return [tuple(rng.choice(levels) + rng.choice(small) for _ in range(r)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_numpy_pruning_keeps_the_same_terms_as_the_python_one(seed):
+    """Long sums are pruned with numpy (asymptotics._undominated_numpy): the same single-term and
+    pair tests with the same tolerances, so the same terms survive, ties and duplicates included."""
+    import random
+    rng = random.Random(seed)
+    proj = _random_projections(rng, rng.randint(2, 90), rng.randint(2, 7))
+    positive = list(range(len(proj)))
+    assert sorted(asymptotics._undominated_numpy(proj, positive)) == sorted(asymptotics._undominated(proj, positive))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_numpy_sum_comparison_answers_like_the_python_one(seed):
+    import random
+    rng = random.Random(1000 + seed)
+    r = rng.randint(2, 6)
+    fp, gp = _random_projections(rng, rng.randint(1, 30), r), _random_projections(rng, rng.randint(1, 40), r)
+    assert asymptotics._all_covered_numpy(fp, gp) == all(asymptotics._le_proj(a, gp) for a in fp)
+
+
+def test_a_term_inside_the_hull_of_three_but_no_pair_is_kept():
+    """The pair-only semantics are kept (the reference engine's): d*k*n = (d*k^2 * k*n^2 * d^2*n)^(1/3)
+    is below the sum of the three, but no two of them cover it (each pair's mean falls short by 1/2
+    in one exponent), so it is kept; both paths agree on it."""
+    d, k, n = (make_symbol(x) for x in "dkn")
+    form = asymptotics.dominant(d * k**2 + k * n**2 + d**2 * n + d * k * n)
+    assert len(form.terms) == 4
+    assert len(asymptotics.dominant(d * k**2 + k * n**2 + d * k * n).terms) == 3   # no pair: kept too
+    assert len(asymptotics.dominant(d * k**2 + d * n**2 + d * k * n).terms) == 2   # d*k^2 + d*n^2 covers it
+    terms = asymptotics._terms_of(sp.expand(d * k**2 + k * n**2 + d**2 * n + d * k * n))
+    names = ("d", "k", "n")
+    proj = asymptotics._projections(terms, names, (), asymptotics.Regime())
+    idx = list(range(len(proj)))
+    assert sorted(asymptotics._undominated(proj, idx)) == sorted(asymptotics._undominated_numpy(proj, idx))

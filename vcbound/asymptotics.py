@@ -36,6 +36,9 @@ LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
 POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least like N^POLY_DELTA (>> logs)
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
+NUMPY_FROM = 64             # sums with this many positive terms are pruned with numpy (imported then)
+BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
+PAIR_CHUNK = 20000          # pairs tested per numpy batch (bounds the memory of a long sum's search)
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
 # symbols that tend to 0, not to infinity (accuracy and confidence of sample-complexity bounds):
@@ -210,7 +213,7 @@ class Term:
             # log(n + d/L) is Theta(log N) for polynomially related sizes: a pooled size log
             extra = sum(e for f, e in self.opaque if is_size_log(f))
             logs = logs + ((_POOLED, extra),)
-        o = {_key(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
+        o = {_okey(f): e for f, e in self.opaque if not (polynomial and is_size_log(f))}
         logw = log_weights(logs, names, polynomial)
         return ([float((-1 if n in SMALL else 1) * p.get(n, 0)) + w for n, w in zip(names, logw)]
                 + [float(o.get(k, 0)) for k in opaque_names])
@@ -263,7 +266,14 @@ class Form:
             return out
         return set().union(*(a.names() for a in self.args))
 
+    def opaque_ids(self) -> set:
+        """The opaque factors, as the engine identifies them (``_Opaque``)."""
+        if self.kind == "sum":
+            return {_okey(f) for t in self.terms for f, _ in t.opaque}
+        return set().union(*(a.opaque_ids() for a in self.args))
+
     def opaque_keys(self) -> set:
+        """The opaque factors as text (for output; ``opaque_ids`` inside the engine)."""
         if self.kind == "sum":
             return {_key(f) for t in self.terms for f, _ in t.opaque}
         return set().union(*(a.opaque_keys() for a in self.args))
@@ -272,16 +282,46 @@ class Form:
         """The opaque factors the regime cannot order (size logs are ordered when sizes are
         polynomially related)."""
         if self.kind == "sum":
-            return {_key(f) for t in self.terms for f, _ in t.opaque
+            return {_okey(f) for t in self.terms for f, _ in t.opaque
                     if not (regime.polynomial and is_size_log(f))}
         return set().union(*(a.unordered_keys(regime) for a in self.args))
 
 
 @lru_cache(maxsize=65536)
 def _key(factor) -> str:
-    """``str`` of an opaque factor, memoised: it orders and identifies opaque factors, and sympy's
-    printer was half the time of a long chain's bound when it ran once per term."""
+    """``str`` of an opaque factor, memoised: how an opaque factor is shown (``opaque_keys``).
+    The engine itself identifies and orders opaque factors by ``_Opaque`` (printing a huge
+    factor cost seconds)."""
     return str(factor)
+
+
+class _Opaque:
+    """An opaque factor as a dictionary key and sort key: equal when the sympy expressions are
+    (structurally) equal, ordered by hash. The order only fixes coordinates and the order of a
+    term's factors within one process, so nothing shown depends on it; two different factors with
+    the same hash are ordered by their text."""
+
+    __slots__ = ("factor", "_hash")
+
+    def __init__(self, factor):
+        self.factor = factor
+        self._hash = hash(factor)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, _Opaque) and self._hash == other._hash and self.factor == other.factor
+
+    def __lt__(self, other):
+        if self._hash != other._hash:
+            return self._hash < other._hash
+        return _key(self.factor) < _key(other.factor)
+
+
+@lru_cache(maxsize=65536)
+def _okey(factor) -> _Opaque:
+    return _Opaque(factor)
 
 
 class _NotPolylog(Exception):
@@ -363,9 +403,11 @@ def _log_terms_uncached(expr) -> list[Term]:
     if arg.is_number:
         return [Term((), ())]
     if isinstance(arg, sp.Max):
+        # log max(a, b) = Theta(log a + log b); a constant among growing arguments adds O(1)
+        grows = [a for a in arg.args if not a.is_number] or arg.args
         out = []
-        for a in arg.args:
-            out.extend(_log_terms(sp.log(a)))
+        for a in grows:
+            out.extend(_log_terms(sp.log(a)) if isinstance(sp.log(a), sp.log) else [Term((), ())])
         return out
     if isinstance(arg, sp.Mul) and any(isinstance(f, sp.Max) for f in arg.args):
         # log(c * g * max(a, b)) = Theta(log g + log a + log b) when c * g never decays (a power
@@ -394,8 +436,14 @@ def _log_terms_uncached(expr) -> list[Term]:
                 out.extend(_log_terms(sp.log(a)))
         if out and all(t.sign > 0 for t in out):
             return out
+    if isinstance(arg, sp.Add) and any(isinstance(a, sp.Add) for t in arg.args for a in sp.Mul.make_args(t)):
+        # a sum with products of sums in it: multiplied out (outside its own logs), it is a sum of
+        # monomials, which the rules above take apart
+        expanded = _expand_outside_logs(arg)
+        if expanded != arg:
+            return _log_terms(sp.log(expanded))
     try:
-        inner = _prune(_terms_of(sp.expand(arg)), Regime())
+        inner = _prune(_terms_of(_expand_outside_logs(arg)), Regime())
     except _NotPolylog:
         inner = []
     ok = bool(inner) and all(t.sign > 0 and not t.opaque for t in inner)
@@ -466,7 +514,7 @@ def _mul(a: Term, b: Term) -> Term:
         o[key] = o.get(key, 0) + e
     return Term(tuple(sorted((n, e) for n, e in p.items() if e != 0)),
                 tuple(sorted((n, e) for n, e in l.items() if e != 0)),
-                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: _key(fe[0]))),
+                tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: _okey(fe[0]))),
                 a.sign * b.sign)
 
 
@@ -559,6 +607,24 @@ def _project(vec, rays) -> tuple:
     return tuple(sum(x * r for x, r in zip(vec, ray)) for ray in rays)
 
 
+@lru_cache(maxsize=65536)
+def _vector(term: "Term", names: tuple, opaque: tuple, polynomial: bool) -> tuple:
+    """``Term.vector`` memoised: the same terms are projected again by every prune and comparison
+    they take part in."""
+    return tuple(term.vector(names, opaque, polynomial))
+
+
+def _projections(terms, names: tuple, opaque: tuple, regime: Regime) -> list[tuple]:
+    """Each term's growth rate on every extreme ray of the regime's cone (one tuple per term);
+    a long list is multiplied out with numpy."""
+    rays = _rays(names, regime, opaque)
+    vecs = [_vector(t, names, opaque, regime.polynomial) for t in terms]
+    if len(vecs) < NUMPY_FROM:
+        return [_project(v, rays) for v in vecs]
+    import numpy as np
+    return [tuple(r) for r in (np.asarray(vecs, dtype=float) @ np.asarray(rays, dtype=float).T).tolist()]
+
+
 def _le(a: list, b_list: list[list], rays) -> bool:
     """Is x^a = O(sum of x^b for b in b_list) on the cone? Single terms and pairs are tried."""
     return _le_proj(_project(a, rays), [_project(b, rays) for b in b_list])
@@ -582,6 +648,8 @@ def _le_proj(pa: tuple, pbs: list) -> bool:
         if mask == full:
             return True
         by_mask.setdefault(mask, []).append(pb)
+    if _separated(pa, pbs):
+        return False
     # a convex combination of two is below pa on a ray where both are: only pairs whose masks
     # cover every ray can work. Terms are grouped by mask, so that the pairs of masks are filtered
     # once (a long sum has many terms but few distinct masks), and only covering pairs are solved.
@@ -598,6 +666,18 @@ def _le_proj(pa: tuple, pbs: list) -> bool:
                     if _pair_covers(pa, b1, b2):
                         return True
     return False
+
+
+def _separated(pa, pbs) -> bool:
+    """A certificate that no convex combination of ``pbs`` is >= ``pa`` on every ray: a weighting
+    ``w >= 0`` of the rays (``pa``'s own growth rates, clipped at 0) on which ``pa`` is strictly
+    larger than every ``pb``. A combination above ``pa`` on every ray would be above it in every
+    non-negative weighting. Most terms of a long sum that survive pruning are separated this way,
+    which spares the pair search (quadratic in the sum's length) for them; when the weighting
+    separates nothing the pair search decides, so answers are unchanged."""
+    w = [x if x > 0 else 0.0 for x in pa]
+    top = sum(x * y for x, y in zip(pa, w))
+    return all(sum(x * y for x, y in zip(pb, w)) < top - TOL for pb in pbs)
 
 
 def _pair_covers(pa, b1, b2) -> bool:
@@ -624,9 +704,16 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     negative term is not strictly dominated by a positive one (no unsound cancellation)."""
     if not terms:
         return terms
+    return list(_prune_cached(tuple(terms), regime))
+
+
+@lru_cache(maxsize=8192)
+def _prune_cached(terms: tuple, regime: Regime) -> tuple:
+    """``_prune`` memoised: the same long sums are pruned again by each view of a bound (a raised
+    _NotPolylog is not memoised)."""
     seen, uniq = {}, []
     for t in terms:
-        key = (t.powers, t.logs, tuple(_key(f) for f in t.opaque))
+        key = (t.powers, t.logs, tuple(_okey(f) for f in t.opaque))
         if key in seen:
             # same shape twice: sympy already merged exact like terms, so these are asymptotic
             # stand-ins; opposite signs could cancel, and only the whole expression can tell
@@ -637,9 +724,8 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
         uniq.append(t)
     names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}
                          | _size_log_names(uniq)))
-    opaque = tuple(sorted({_key(f) for t in uniq for f, _ in t.opaque}))
-    rays = _rays(names, regime, opaque)
-    proj = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in uniq]
+    opaque = tuple(sorted({_okey(f) for t in uniq for f, _ in t.opaque}))
+    proj = _projections(uniq, names, opaque, regime)
     positive = [i for i, t in enumerate(uniq) if t.sign > 0]
     for i, t in enumerate(uniq):
         if t.sign < 0:
@@ -647,6 +733,16 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
             if any(_ge(proj[j], proj[i]) and not _ge(proj[i], proj[j]) for j in positive):
                 continue
             raise _NotPolylog("cancellation")
+    kept_idx = (_undominated_numpy if len(positive) >= NUMPY_FROM else _undominated)(proj, positive)
+    kept = [uniq[i] for i in sorted(kept_idx)]
+    if not kept:
+        kept = [uniq[positive[0]]] if positive else uniq[:1]
+    return tuple(kept)
+
+
+def _undominated(proj: list, positive: list) -> list:
+    """Indices of the positive terms not dominated by another term or a convex combination of two
+    (pure Python: short sums, no numpy import on the cold path)."""
     # Terms strictly dominated by a single other term go first (a skyline pass, largest first).
     # Whatever dominates a term is dominated by a survivor of this pass, so the convex
     # combinations of two (d^3 n^5 <= d^4 n^4 + n^8) need only be sought among the survivors:
@@ -669,10 +765,97 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
             if others and _le_proj(proj[i], others):
                 continue
             kept_idx.append(i)
-    kept = [uniq[i] for i in sorted(kept_idx)]
-    if not kept:
-        kept = [uniq[positive[0]]] if positive else uniq[:1]
+    return kept_idx
+
+
+def _undominated_numpy(proj: list, positive: list) -> list:
+    """``_undominated`` on numpy arrays, for long sums (a chain of many distinct widths has hundreds
+    of terms): the same tests with the same tolerances, vectorised. Strict single-term dominance is
+    one broadcast comparison; the pair search first removes the terms that a weighting of the rays
+    separates from every other term (``_separated``), and seeks covering pairs only for the rest."""
+    import numpy as np
+
+    P = np.asarray([proj[i] for i in positive], dtype=float)
+    n = len(positive)
+    ge = _ge_matrix(P, P)          # ge[j, i]: term i = O(term j)
+    strict = ge & ~ge.T
+    on_frontier = ~strict.any(axis=0)
+    frontier = np.flatnonzero(on_frontier)
+    if len(frontier) > PAIR_LIMIT:
+        return [positive[i] for i in frontier]
+    F = P[frontier]
+    equal = ge[np.ix_(frontier, frontier)] & ge[np.ix_(frontier, frontier)].T
+    # separation certificates for all frontier terms at once: w_i = max(F_i, 0)
+    W = np.clip(F, 0.0, None)
+    scores = F @ W.T                       # scores[j, i] = <F_j, w_i>
+    top = np.diag(scores)
+    kept = []
+    for a in range(len(frontier)):
+        others = np.flatnonzero(~equal[:, a])
+        if not len(others):
+            kept.append(positive[frontier[a]])
+            continue
+        if (scores[others, a] < top[a] - TOL).all() or not _pair_covered_numpy(F[a], F[others]):
+            kept.append(positive[frontier[a]])
     return kept
+
+
+def _all_covered_numpy(fp: list, gp: list) -> bool:
+    """``all(_le_proj(a, gp) for a in fp)`` vectorised (a comparison of two long sums)."""
+    import numpy as np
+
+    F, G = np.asarray(fp, dtype=float), np.asarray(gp, dtype=float)
+    step = max(1, BROADCAST_LIMIT // max(1, G.size))
+    for start in range(0, len(F), step):
+        chunk = F[start:start + step]
+        single = _ge_matrix(G, chunk).any(axis=0)
+        for a in np.flatnonzero(~single):
+            w = np.clip(chunk[a], 0.0, None)
+            if (G @ w < chunk[a] @ w - TOL).all() or not _pair_covered_numpy(chunk[a], G):
+                return False
+    return True
+
+
+def _ge_matrix(A, B):
+    """``out[j, i]``: ``A[j] >= B[i] - TOL`` on every ray, computed in blocks of rows of ``A`` so
+    that the broadcast never holds more than BROADCAST_LIMIT booleans (two sums of 3,000 terms over
+    32 rays would take 300 MB at once)."""
+    import numpy as np
+
+    out = np.empty((len(A), len(B)), dtype=bool)
+    step = max(1, BROADCAST_LIMIT // max(1, B.size))
+    for start in range(0, len(A), step):
+        out[start:start + step] = (A[start:start + step, None, :] >= B[None, :, :] - TOL).all(axis=2)
+    return out
+
+
+def _pair_covered_numpy(pa, B) -> bool:
+    """Whether some convex combination of two rows of ``B`` is >= ``pa`` on every ray
+    (``_pair_covers`` over all pairs whose masks cover every ray, vectorised)."""
+    import numpy as np
+
+    C = B - pa
+    M = C >= -TOL
+    if M.all(axis=1).any():
+        return True
+    # a covering pair has a member at least pa on the ray that the fewest rows are: pair only those
+    # (a few) with every row whose mask completes theirs
+    scarce = np.flatnonzero(M[:, int(np.argmin(M.sum(axis=0)))])
+    if not len(scarce):
+        return False
+    a, k = np.nonzero((M[scarce][:, None, :] | M[None, :, :]).all(axis=2))
+    j = scarce[a]
+    for start in range(0, len(j), PAIR_CHUNK):
+        c1, c2 = C[j[start:start + PAIR_CHUNK]], C[k[start:start + PAIR_CHUNK]]
+        slope = c1 - c2
+        flat = np.abs(slope) < TOL
+        bad_flat = (flat & (c2 < -TOL)).any(axis=1)
+        bound = -c2 / np.where(flat, 1.0, slope)
+        lo = np.maximum(np.where(~flat & (slope > 0), bound, -np.inf).max(axis=1), 0.0)
+        hi = np.minimum(np.where(~flat & (slope < 0), bound, np.inf).min(axis=1), 1.0)
+        if ((lo <= hi + TOL) & ~bad_flat).any():
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -704,9 +887,38 @@ def _dominant_cached(expr, regime) -> Form:
     # same answer up to constants; a large product of sums (W^2*U^2 of a chain with many distinct
     # widths: thousands of terms) is then never multiplied out.
     if _may_cancel(expr) or expanded_size(expr) <= EXPAND_LIMIT:
-        expr = sp.expand(expr, log=False, power_exp=False, power_base=False)
+        expr = _expand_outside_logs(expr)
     symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
     return _dominant(expr, regime, symbols)
+
+
+def _expand_outside_logs(expr):
+    """Multiply ``expr`` out, leaving the arguments of logs as they are: terms cancel outside the
+    logs, and a log's argument is reduced by _log_terms when its turn comes. Expanding inside them
+    as well made explicit bounds with nested logs tens of kilobytes long (seconds to reduce, and
+    opaque in the end)."""
+    if not _multiplies_out(expr):
+        return expr
+    logs = expr.atoms(sp.log)
+    if not logs:
+        return sp.expand(expr, log=False, power_exp=False, power_base=False)
+    stand_in = {f: sp.Dummy(positive=True) for f in logs}
+    expanded = sp.expand(expr.xreplace(stand_in), log=False, power_exp=False, power_base=False)
+    return expanded.xreplace({d: f for f, d in stand_in.items()})
+
+
+def _multiplies_out(expr) -> bool:
+    """Whether expand() would change ``expr`` outside its logs: a product with a sum among its
+    factors, or a sum raised to an integer power other than 1 and -1 (a sum of monomials is left as
+    it is)."""
+    if isinstance(expr, sp.log) or expr.is_Atom:
+        return False
+    if isinstance(expr, sp.Mul) and any(isinstance(a, sp.Add) for a in expr.args):
+        return True
+    if isinstance(expr, sp.Pow) and isinstance(expr.args[0], sp.Add) and expr.args[1].is_Integer \
+            and abs(expr.args[1]) > 1:
+        return True
+    return any(_multiplies_out(a) for a in expr.args)
 
 
 EXPAND_LIMIT = 400        # terms a full expansion may produce before dominant() reduces factor-wise
@@ -838,10 +1050,17 @@ def _form_le(f: Form, g: Form, regime) -> bool:
             return _form_le(f, merged, regime)
         return any(_form_le(f, b, regime) for b in g.args)
     names = tuple(sorted(f.names() | g.names() | _size_log_names(_all_terms(f)) | _size_log_names(_all_terms(g))))
-    opaque = tuple(sorted(f.opaque_keys() | g.opaque_keys()))
-    rays = _rays(names, regime, opaque)
-    gp = [_project(t.vector(names, opaque, regime.polynomial), rays) for t in g.terms]
-    return all(_le_proj(_project(t.vector(names, opaque, regime.polynomial), rays), gp) for t in f.terms)
+    opaque = tuple(sorted(f.opaque_ids() | g.opaque_ids()))
+    # a term of f that is also a term of g is below g: only the others need the cone
+    shared = set(g.terms)
+    f_terms = tuple(t for t in f.terms if t not in shared)
+    if not f_terms:
+        return True
+    proj = _projections(f_terms + g.terms, names, opaque, regime)
+    fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
+    if len(fp) * len(gp) < NUMPY_FROM * 8:
+        return all(_le_proj(a, gp) for a in fp)
+    return _all_covered_numpy(fp, gp)
 
 
 @lru_cache(maxsize=8192)
@@ -920,6 +1139,7 @@ def _term_growth(t: Term, name: str):
     return power, logp
 
 
+@lru_cache(maxsize=4096)
 def _opaque_growth(f, name: str):
     """(power, log power) of one opaque factor as ``name`` alone tends to infinity (the other
     symbols fixed at 1): log(g) with g growing like x^a (a > 0) grows like log x; a power g^r
@@ -929,12 +1149,12 @@ def _opaque_growth(f, name: str):
     try:
         if isinstance(g, sp.log):
             inner = dominant(g.args[0])
-            if inner.kind == "sum" and not inner.opaque_keys():
+            if inner.kind == "sum" and not inner.opaque_ids():
                 p, _l = max((t.exponent(name) for t in inner.terms), key=lambda ab: (ab[0], ab[1]))
                 return (0, 1) if p > 0 else (0, 0)
             return (0, 0)
         form = dominant(g)
-        if form.kind == "sum" and not form.opaque_keys():
+        if form.kind == "sum" and not form.opaque_ids():
             return max((t.exponent(name) for t in form.terms), key=lambda ab: (ab[0], ab[1]))
     except (_NotPolylog, TypeError, ValueError):
         pass
@@ -966,7 +1186,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, _opaque_growth, _prune_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()

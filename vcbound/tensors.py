@@ -195,6 +195,18 @@ def data_symbol(name: str):
     return sp.Symbol(name, positive=True)
 
 
+def _max_width(widths):
+    """The largest width, left unevaluated when symbolic: sympy's Max asks the assumption system
+    about every pair of symbolic widths (half a second on a 10-layer chain, paid by every query,
+    since the canonical table is built for every measure)."""
+    distinct = list(dict.fromkeys(widths))
+    if len(distinct) == 1:
+        return distinct[0]
+    if all(w.is_number for w in distinct):
+        return max(distinct)
+    return sp.Max(*distinct, evaluate=False)
+
+
 def norm_quantities(q) -> dict:
     """Symbolic norm aggregates (None when the network is not a feed-forward chain of dense layers).
     A repeated layer ``dense(h)^L`` has one symbol per norm for all its copies: the answer is at fixed
@@ -220,7 +232,7 @@ def norm_quantities(q) -> dict:
         "spectral_product": spec,
         "spectral_complexity": None if lip is sp.nan else lip * spec * ratio ** sp.Rational(3, 2),
         "frobenius_product": frob,
-        "max_width": sp.Max(*widths) if len(widths) > 1 else widths[0],
+        "max_width": _max_width(widths),
         "data_norm": B * sp.sqrt(m),
         "margin": gamma,
         "input_norm": B,
