@@ -227,7 +227,9 @@ def parse(text: str, filename: str = "<arch>") -> Architecture:
                 tree = arch_parser().parse(content)
             except UnexpectedInput as exc:
                 raise syntax_error(exc, content, filename, ArchSyntaxError) from None
-        return _Builder(text, filename).build(tree)
+        arch = _Builder(text, filename).build(tree)
+        del tree      # freed while the collector is paused: it would scan the whole tree once on resuming
+    return arch
 
 
 @contextmanager
