@@ -103,9 +103,36 @@ def test_doubling_m_divides_every_bound_by_sqrt_2():
     res = bound(MLP, "generalization")
     one = _values(evaluate_generalization(res, w, margin=0.5, m=4000, delta=0.05, input_norm=1))
     two = _values(evaluate_generalization(res, w, margin=0.5, m=8000, delta=0.05, input_norm=1))
-    assert set(one) == {"bft_2017_thm1_1", "grs_2018_frobenius"}
-    for rid in one:      # both terms of BFT (with ||X||_2 <= B sqrt(m)) and GRS's bound are Theta(m^-1/2)
+    assert set(one) == {"bft_2017_thm1_1", "grs_2018_frobenius", "nbs_2018_spectral_frobenius"}
+    for rid in ("bft_2017_thm1_1", "grs_2018_frobenius"):
+        # both terms of BFT (with ||X||_2 <= B sqrt(m)) and GRS's bound are Theta(m^-1/2)
         assert one[rid] / two[rid] == pytest.approx(math.sqrt(2), rel=1e-12), rid
+    # NBS: ln(dm/delta) grows with m, so doubling m divides the bound by a little less than sqrt 2
+    assert 1 < one["nbs_2018_spectral_frobenius"] / two["nbs_2018_spectral_frobenius"] < math.sqrt(2)
+
+
+def test_nbs_as_restated_by_hand_equals_eval():
+    w = _mlp_weights()
+    gamma, m, delta, B = 0.7, 5000, 0.01, 2.0
+    mats = [w["1.weight"], w["2.weight"], w["3.weight"]]
+    # Phi = prod ||W_i||_2^2 sum ||W_i||_F^2 / ||W_i||_2^2; d = 3 layers; h = 5 (largest output width)
+    phi = math.prod(_spec(a) ** 2 for a in mats) * sum(np.linalg.norm(a) ** 2 / _spec(a) ** 2 for a in mats)
+    d, h = 3, 5
+    by_hand = math.sqrt((B ** 2 * d ** 2 * h * math.log(d * h) * phi + math.log(d * m / delta)) / (gamma ** 2 * m))
+    rep = evaluate_generalization(bound(MLP, "generalization"), w, margin=gamma, m=m, delta=delta, input_norm=B)
+    b = {x.result_id: x for x in rep.bounds}["nbs_2018_spectral_frobenius"]
+    assert b.value == pytest.approx(by_hand, rel=1e-9)
+    assert b.unverified and "not a numeric bound" in b.caveat and "secondary" in b.caveat
+
+
+def test_nbs_needs_relu_hidden_layers_and_a_linear_last_layer():
+    def miss(arch):
+        res = bound(arch, "generalization")
+        assert "nbs_2018_spectral_frobenius" not in {c.result.id for c in res.uppers}, arch
+        return " ".join({m.result.id: m for m in res.misses}["nbs_2018_spectral_frobenius"].reasons)
+    assert "hidden layer's activation in relu" in miss(
+        "input(4) -> dense(5, act=leaky_relu, bias=false) -> dense(2, bias=false)")
+    assert "linear last layer" in miss("input(4) -> dense(5, act=relu, bias=false) -> dense(2, act=relu, bias=false)")
 
 
 def test_missing_quantity_is_named():
@@ -179,7 +206,7 @@ def test_cli_eval_json_and_text(tmp_path):
     r = _run(*args, "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert {b["citation"] for b in out["bounds"]} == {"bartlett2017spectrally", "golowich2018size"}
+    assert {b["citation"] for b in out["bounds"]} == {"bartlett2017spectrally", "golowich2018size", "neyshabur2018pac"}
     assert all(b["value"] > 0 for b in out["bounds"])
     r = _run(*args)
     assert "bft_2017_thm1_1 [bartlett2017spectrally, Theorem 1.1" in r.stdout
@@ -219,3 +246,130 @@ def test_symbolic_bound_is_in_norms_and_sizes():
     assert str(res.growth_upper["m"]) == "m^-1/2"
     js = res.to_json()
     assert js["measure"] == "generalization"
+
+
+# ---- Tu, He & Tao (ICLR 2020) Theorem 2: vanilla ReLU RNN ------------------------------------------
+RNN = "input(3, seq=4) -> rnn(5, act=relu, bias=false) -> last -> dense(2, bias=false)"
+RNN_DATA = {"x_frob": 40.0, "x_l1": 700.0, "lambda_min": 0.2, "fisher_rao": 3.0}
+
+
+def _rnn_weights(seed=11, hidden_scale=0.15):
+    rng = np.random.default_rng(seed)
+    return {"1.weight_ih_l0": rng.normal(0, 0.4, (5, 3)), "1.weight_hh_l0": rng.normal(0, hidden_scale, (5, 5)),
+            "3.weight": rng.normal(0, 0.5, (2, 5))}
+
+
+def _tu_by_hand(w, alpha, n, delta, L, k, X_F, X_1, lam, r):
+    """Theorem 2 as quoted in theorems/tu2020understanding.toml: beta = ||A^T||_1 = max_j sum_i |(A^T)_ij|."""
+    beta_U, beta_W, beta_V = (np.abs(w[name].T).sum(axis=0).max()
+                              for name in ("1.weight_ih_l0", "1.weight_hh_l0", "3.weight"))
+    Lam = (1 / (1 - beta_W)) * ((1 - beta_W ** L) / (1 - beta_W) - L * beta_W ** L)     # Theorem 1, beta_W != 1
+    return (4 * k / alpha) * (r * X_F / (2 * n) * math.sqrt(1 / lam) + beta_V * beta_U * X_1 * Lam / n) \
+        + 3 * math.sqrt(math.log(2 / delta) / (2 * n))
+
+
+def test_tu_he_tao_theorem_2_by_hand_equals_eval():
+    w = _rnn_weights()
+    alpha, n, delta = 0.5, 2000, 0.05
+    rep = evaluate_generalization(bound(RNN, "generalization"), w, margin=alpha, m=n, delta=delta, data=RNN_DATA)
+    by_hand = _tu_by_hand(w, alpha, n, delta, L=4, k=2, X_F=40.0, X_1=700.0, lam=0.2, r=3.0)
+    b = {x.result_id: x for x in rep.bounds}["tu_he_tao_2020_thm2"]
+    assert b.value == pytest.approx(by_hand, rel=1e-9)
+    assert b.form == "explicit" and "not a numeric bound" not in b.caveat
+    assert "fixed before the sample" in b.caveat         # the statement's own limit, next to the number
+
+
+def test_tu_he_tao_needs_the_sample_statistics_and_names_them():
+    rep = evaluate_generalization(bound(RNN, "generalization"), _rnn_weights(), margin=1, m=100, delta=0.1,
+                                  data={"x_frob": 3.0})
+    b = {x.result_id: x for x in rep.bounds}["tu_he_tao_2020_thm2"]
+    assert b.value is None
+    named = " ".join(b.missing)
+    for stat in ("x_l1", "lambda_min", "fisher_rao"):
+        assert f"--data {stat}=" in named
+    assert "x_frob" not in named
+    with pytest.raises(UsageError, match="unknown statistic"):
+        evaluate_generalization(bound(RNN, "generalization"), _rnn_weights(), margin=1, m=100, data="x_frobb=1")
+    with pytest.raises(UsageError, match="positive"):
+        evaluate_generalization(bound(RNN, "generalization"), _rnn_weights(), margin=1, m=100, data="x_l1=-2")
+
+
+def test_tu_he_tao_applies_only_to_its_network():
+    ids = lambda arch: {c.result.id for c in bound(arch, "generalization").uppers}   # noqa: E731
+    assert "tu_he_tao_2020_thm2" in ids(RNN)
+    for other in ("input(3, seq=4) -> rnn(5, act=relu) -> last -> dense(2)",                 # biases
+                  "input(3, seq=4) -> rnn(5, act=tanh, bias=false) -> last -> dense(2, bias=false)",
+                  "input(3, seq=4) -> rnn(5, act=relu, bias=false)^2 -> last -> dense(2, bias=false)",
+                  "input(3, seq=4) -> lstm(5, bias=false) -> last -> dense(2, bias=false)"):
+        assert "tu_he_tao_2020_thm2" not in ids(other), other
+
+
+def test_tu_he_tao_m_dependence_and_beta_w_one():
+    w = _rnn_weights()
+    res = bound(RNN, "generalization")
+    one, two = (evaluate_generalization(res, w, margin=0.5, m=m, delta=0.05, data=RNN_DATA).bounds[0]
+                for m in (1000, 2000))
+    # (4k/alpha)(...)/n halves; 3 sqrt(log(2/delta)/(2n)) divides by sqrt 2
+    conf = lambda n: 3 * math.sqrt(math.log(2 / 0.05) / (2 * n))     # noqa: E731
+    assert (two.value - conf(2000)) == pytest.approx((one.value - conf(1000)) / 2, rel=1e-9)
+    # at ||W^T||_1 = 1 exactly the encoded Lambda is 0/0: no number is made up
+    w1 = dict(w)
+    w1["1.weight_hh_l0"] = np.eye(5)
+    b = evaluate_generalization(res, w1, margin=0.5, m=1000, delta=0.05, data=RNN_DATA).bounds[0]
+    assert b.value is None and b.undefined and not b.missing
+
+
+def test_tu_he_tao_symbolic_and_cli(tmp_path):
+    text = str(bound("input(d, seq=T) -> rnn(n, act=relu, bias=false) -> last -> dense(k, bias=false)",
+                     "generalization"))
+    assert "l1t_hh_1" in text and "fisher_rao" in text and "tu2020understanding" in text
+    np.savez(tmp_path / "rnn.npz", **_rnn_weights())
+    args = ["eval", RNN, "--measure", "generalization", "--weights", str(tmp_path / "rnn.npz"), "--margin", "0.5",
+            "--m", "2000", "--delta", "0.05", "--data", "x_frob=40,x_l1=700,lambda_min=0.2,fisher_rao=3"]
+    out = json.loads(_run(*args, "--json").stdout)
+    (b,) = out["bounds"]
+    assert b["result"] == "tu_he_tao_2020_thm2" and b["substitutions"]["L"] == 4 and b["substitutions"]["k"] == 2
+    assert "fixed before the sample" in b["statement_caveat"]
+    r = _run(*args[:-2])
+    assert r.returncode == 0 and "needs --data fisher_rao=" in r.stdout
+
+
+def test_bft_caveat_is_in_the_output_not_only_in_notes(tmp_path):
+    np.savez(tmp_path / "w.npz", **_mlp_weights())
+    r = _run("eval", MLP, "--measure", "generalization", "--weights", str(tmp_path / "w.npz"), "--margin", "0.5",
+             "--m", "1000", "--delta", "0.05", "--input-norm", "1")
+    block = r.stdout.split("bft_2017_thm1_1 [")[1].split("grs_2018_frobenius [")[0]
+    assert "multi-class margin" in block and "sign(f)" in block
+
+
+def test_report_in_every_format_carries_numbers_and_caveats(tmp_path):
+    from vcbound.presentation import present
+    rep = evaluate_generalization(bound(MLP, "generalization"), _mlp_weights(), margin=0.5, m=1000, delta=0.05,
+                                  input_norm=1)
+    value = f"{rep.bounds[0].value:.6g}"
+    md, tex, html = present(rep, "markdown"), present(rep, "latex"), rep._repr_html_()
+    for text in (md, tex, html):
+        assert value in text and "multi-class margin" in text and "not a numeric bound" in text
+    assert "| `1.weight` |" in md
+    assert r"\citet[Theorem 1.1, Section 1.1 (page not checked)]{bartlett2017spectrally}" in tex
+    assert "golowich2018size" in tex and r"\citet[UNVERIFIED" not in tex       # no unverified locator in a cite
+    assert "GeneralizationReport" in repr(rep) and "3 bounds" in repr(rep)
+    np.savez(tmp_path / "w.npz", **_mlp_weights())
+    args = ["eval", MLP, "--measure", "generalization", "--weights", str(tmp_path / "w.npz"), "--margin", "0.5",
+            "--m", "1000", "--delta", "0.05", "--input-norm", "1"]
+    assert _run(*args, "--format", "markdown").stdout.strip() == md
+    assert _run(*args, "--format", "latex").stdout.strip() == tex
+    r = _run("eval", "input(3) -> dense(2)", "--format", "markdown")
+    assert r.returncode == 1 and "goes with --measure generalization" in r.stderr
+
+
+def test_symbolic_sizes_bound_with_at_reach_the_formula():
+    # the architecture's symbols carry assumptions: --at must bind them by name (T was left unbound before)
+    w = _rnn_weights()
+    arch = "input(d, seq=T) -> rnn(n, act=relu, bias=false) -> last -> dense(k, bias=false)"
+    rep = evaluate_generalization(bound(arch, "generalization"), w, margin=0.5, m=2000, delta=0.05, data=RNN_DATA,
+                                  at="d=3,n=5,k=2,T=4")
+    (b,) = rep.bounds
+    assert not b.missing and b.substitutions["L"] == 4 and b.substitutions["k"] == 2
+    assert b.value == pytest.approx(_tu_by_hand(w, 0.5, 2000, 0.05, L=4, k=2, X_F=40.0, X_1=700.0, lam=0.2, r=3.0),
+                                    rel=1e-9)

@@ -30,7 +30,6 @@ from itertools import combinations
 import sympy as sp
 
 from .errors import UsageError
-from .expressions import expanded_size
 
 LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
 POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least like N^POLY_DELTA (>> logs)
@@ -785,19 +784,63 @@ def _undominated_numpy(proj: list, positive: list) -> list:
         return [positive[i] for i in frontier]
     F = P[frontier]
     equal = ge[np.ix_(frontier, frontier)] & ge[np.ix_(frontier, frontier)].T
-    # separation certificates for all frontier terms at once: w_i = max(F_i, 0)
-    W = np.clip(F, 0.0, None)
-    scores = F @ W.T                       # scores[j, i] = <F_j, w_i>
-    top = np.diag(scores)
-    kept = []
-    for a in range(len(frontier)):
-        others = np.flatnonzero(~equal[:, a])
-        if not len(others):
-            kept.append(positive[frontier[a]])
-            continue
-        if (scores[others, a] < top[a] - TOL).all() or not _pair_covered_numpy(F[a], F[others]):
-            kept.append(positive[frontier[a]])
-    return kept
+    covered = np.zeros(len(frontier), dtype=bool)
+    todo = np.flatnonzero(~_separated_numpy(F, equal))
+    if len(todo):
+        covered[todo] = _pairs_cover_batch(F, equal, todo)
+    return [positive[frontier[a]] for a in range(len(frontier)) if not covered[a]]
+
+
+def _pairs_cover_batch(F, equal, todo):
+    """For each row ``a`` in ``todo``: is some convex combination of two other rows of ``F`` (not
+    equal to it) >= ``F[a]`` on every ray? ``_pair_covered_numpy`` for many rows at once, in
+    blocks: one call per row cost a millisecond of numpy overhead each, for a few hundred rows per
+    long sum."""
+    import numpy as np
+
+    out = np.zeros(len(todo), dtype=bool)
+    m, r = F.shape
+    block = max(1, BROADCAST_LIMIT // max(1, 8 * m * r))
+    for start in range(0, len(todo), block):
+        rows = todo[start:start + block]
+        b = len(rows)
+        C = F[None, :, :] - F[rows][:, None, :]              # C[i, j] = F[j] - F[rows[i]]
+        M = (C >= -TOL) & ~equal[:, rows].T[:, :, None]      # equal rows (and the row itself) never count
+        scarce_ray = M.sum(axis=1).argmin(axis=1)            # per row: the ray the fewest others cover
+        ai, ji = np.nonzero(M[np.arange(b), :, scarce_ray])  # a covering pair has one of these
+        step = max(1, BROADCAST_LIMIT // max(1, m * r))
+        for s0 in range(0, len(ai), step):
+            a_, j_ = ai[s0:s0 + step], ji[s0:s0 + step]
+            p, k = np.nonzero((M[a_, j_][:, None, :] | M[a_]).all(axis=2))
+            a_, j_ = a_[p], j_[p]
+            c1, c2 = C[a_, j_], C[a_, k]
+            slope = c1 - c2
+            flat = np.abs(slope) < TOL
+            bad_flat = (flat & (c2 < -TOL)).any(axis=1)
+            bound = -c2 / np.where(flat, 1.0, slope)
+            lo = np.maximum(np.where(~flat & (slope > 0), bound, -np.inf).max(axis=1, initial=-np.inf), 0.0)
+            hi = np.minimum(np.where(~flat & (slope < 0), bound, np.inf).min(axis=1, initial=np.inf), 1.0)
+            ok = (lo <= hi + TOL) & ~bad_flat
+            out[start + a_[ok]] = True
+    return out
+
+
+def _separated_numpy(F, equal):
+    """``_separated`` for every row of ``F`` against the rows not equal to it, with three
+    weightings of the rays tried at once (any weighting >= 0 on which a row is strictly above all
+    the others proves that no convex combination of them covers it): the row itself, the row minus
+    the mean row, and the number of rows it exceeds on each ray. Between them they separate nearly
+    every term that survives the pruning of a long sum, which leaves the pair search to the terms
+    that are dominated."""
+    import numpy as np
+
+    below = (F[None, :, :] < F[:, None, :]).sum(axis=1).astype(float)     # [a, ray]: rows a exceeds
+    out = np.zeros(len(F), dtype=bool)
+    for W in (np.clip(F, 0.0, None), np.clip(F - F.mean(axis=0), 0.0, None), below):
+        scores = F @ W.T                  # scores[j, a] = <F_j, w_a>
+        top = np.diag(scores)
+        out |= np.where(equal, True, scores < top[None, :] - TOL).all(axis=0)
+    return out
 
 
 def _all_covered_numpy(fp: list, gp: list) -> bool:
@@ -881,12 +924,14 @@ def dominant(expr, regime: Regime | None = None) -> Form:
 def _dominant_cached(expr, regime) -> Form:
     """``dominant`` memoised: bounds repeat across views, measures and queries."""
     expr = regime.apply(expr)
-    # multiply out so that sympy merges like terms exactly before any term is judged negligible.
-    # Where no sum can cancel across unexpanded factors, each factor is reduced to its dominant
-    # terms first (_terms_of; a factor whose own terms might cancel is kept whole), which is the
-    # same answer up to constants; a large product of sums (W^2*U^2 of a chain with many distinct
-    # widths: thousands of terms) is then never multiplied out.
-    if _may_cancel(expr) or expanded_size(expr) <= EXPAND_LIMIT:
+    # Multiply out only where a sum can cancel across unexpanded factors, so that sympy merges like
+    # terms exactly before any term is judged negligible. Elsewhere each factor is reduced to its
+    # dominant terms first (_terms_of; a factor whose own terms might cancel is kept whole), the
+    # same answer up to constants without sympy's expand (which was most of the time of a query
+    # whose bound is a product of counts: W^2*U^2 of a chain of distinct widths is thousands of
+    # terms). The reference engine also multiplied out products of up to 400 terms; on the stored
+    # architectures that changed no answer.
+    if _may_cancel(expr):
         expr = _expand_outside_logs(expr)
     symbols = tuple(sorted(((s.name, s) for s in expr.free_symbols), key=lambda x: x[0]))
     return _dominant(expr, regime, symbols)
@@ -921,7 +966,6 @@ def _multiplies_out(expr) -> bool:
     return any(_multiplies_out(a) for a in expr.args)
 
 
-EXPAND_LIMIT = 400        # terms a full expansion may produce before dominant() reduces factor-wise
 
 
 def _may_cancel(expr) -> bool:
@@ -1058,6 +1102,8 @@ def _form_le(f: Form, g: Form, regime) -> bool:
         return True
     proj = _projections(f_terms + g.terms, names, opaque, regime)
     fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
+    same_growth = set(gp)
+    fp = [a for a in fp if a not in same_growth]     # Theta-equal to a term of g
     if len(fp) * len(gp) < NUMPY_FROM * 8:
         return all(_le_proj(a, gp) for a in fp)
     return _all_covered_numpy(fp, gp)

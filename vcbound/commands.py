@@ -385,14 +385,14 @@ def register_growth(sub):
     p.set_defaults(func=cmd_growth)
 
 
-def _resolution_args(p, measure_default, measure_help):
-    """ARCH, convention/--at, --measure, --assume, the sample-size options and --json."""
+def _resolution_args(p, measure_default, measure_help, formats=("text", "json")):
+    """ARCH, convention/--at, --measure, --assume, the sample-size options and --format/--json."""
     _arch_arg(p)
     _common(p)
     p.add_argument("--measure", default=measure_default, help=measure_help)
     p.add_argument("--assume", action="append", default=[], metavar='"T >> n"')
     _sample_args(p)
-    add_format_options(p)
+    add_format_options(p, formats)
 
 
 def cmd_eval(args) -> int:
@@ -402,6 +402,9 @@ def cmd_eval(args) -> int:
     arch = load_arch(args.arch)
     if args.measure == "generalization" or args.weights:
         return _eval_generalization(args, arch, base)
+    if args.format in ("markdown", "latex"):
+        raise UsageError(f"--format {args.format} goes with --measure generalization; the other measures of eval "
+                         "print text or json (bound and explain give markdown and latex)")
     if args.measure:
         measures = _measures(args.measure)
     else:
@@ -421,8 +424,8 @@ def _eval_generalization(args, arch, base) -> int:
         raise UsageError("--measure generalization needs --weights FILE (.npz, .safetensors, or .pt with torch)")
     res = bound(arch, "generalization", assume=args.assume, convention=args.convention, base=base)
     report = evaluate_generalization(res, args.weights, margin=args.margin, m=args.m, delta=args.delta,
-                                     input_norm=args.input_norm, at=args.at or None)
-    return _print_many([report], args.json, lambda r: r.to_json(), str)
+                                     input_norm=args.input_norm, at=args.at or None, data=args.data or None)
+    return print_results(args, [report])
 
 
 @_register
@@ -431,13 +434,18 @@ def register_eval(sub):
                        description="Evaluate every applicable bound at a point. Results stated with explicit "
                                    "constants give numbers; results stated only up to constants say "
                                    "'no published constant'. With --eps and --delta, also the sample sizes.")
-    _resolution_args(p, None, "vc | pdim | growth | sample | sample_realizable | sample_agnostic "
-                              "(default: vc, and both sample measures when --eps and --delta are given)")
+    _resolution_args(p, None, "vc | pdim | growth | sample | sample_realizable | sample_agnostic | generalization "
+                              "(default: vc, and both sample measures when --eps and --delta are given)",
+                     # markdown and latex: the norm-based report of --measure generalization
+                     formats=("text", "json", "markdown", "latex"))
     p.add_argument("--weights", metavar="FILE", help="with --measure generalization: the trained weights "
                    "(.npz, .safetensors; .pt with torch installed); names as in `params --json`")
     p.add_argument("--margin", metavar="G", help="with --measure generalization: the margin gamma")
     p.add_argument("--input-norm", dest="input_norm", metavar="B",
                    help="with --measure generalization: a bound B on the Euclidean norm of every input")
+    p.add_argument("--data", metavar="NAME=V,...",
+                   help="with --measure generalization: statistics of the training sample a bound needs "
+                        "(x_frob, x_l1, lambda_min, fisher_rao; see theorems/README.md)")
     p.set_defaults(func=cmd_eval)
 
 

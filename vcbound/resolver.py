@@ -25,7 +25,7 @@ from . import asymptotics as asy
 from .classes import topology_in
 from .expressions import to_sympy
 from .presentation import Presentable, brief_repr
-from .tensors import NORM_QUANTITIES
+from .tensors import ALL_NORM_QUANTITIES, NORM_QUANTITIES
 
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
 MEASURE_NAMES = {
@@ -61,6 +61,7 @@ class View:
     exists_family: str = ""                     # for lower bounds through it: the family the construction ends up in, in words
     has_bias: bool = True                       # some layer has bias terms
     zero_at_zero: bool = False                  # every activation is Lipschitz with sigma(0) = 0
+    layer_activations: tuple = ()               # (layer kind, Activation or None) of each weighted layer, in order
 
 
 @dataclass
@@ -94,7 +95,9 @@ def _views(q, base, measure: str) -> list[View]:
     canon = q.canonical()
     direct = View("network", canon, q.topology, q.classes, q.family, q.nonlinear, q.multiplicative,
                   activation_names=tuple(str(a) for a in q.hidden_activations),
-                  has_bias=q.has_bias, zero_at_zero=q.zero_at_zero)
+                  has_bias=q.has_bias, zero_at_zero=q.zero_at_zero,
+                  layer_activations=tuple((layer.name, layer.activation) for layer in q.arch.layers
+                                          if layer.name in ("dense", "rnn", "lstm", "gru")))
     if q.readout is not None:
         lemma = base.lemmas.get("readout")
         direct.steps.append(_lemma_step(lemma, f"the output unit dense(1, act={q.readout}) is read as the "
@@ -414,13 +417,14 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
         reasons.append("needs a nonlinear activation; this network is affine")
     if req.get("bias") is False and view.has_bias:
         reasons.append("is stated for networks without bias terms; this network has biases (write bias=false)")
+    reasons += _layer_activation_misses(req, view)
     if req.get("zero_at_zero") and not view.zero_at_zero:
         reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
                        "tanh); this network has " + (", ".join(view.activation_names) or "other activations"))
     for letter, quantity in result.symbols.items():
         if quantity in ("vc", "pdim", "m", "eps", "delta"):
             continue
-        if reasons and quantity in NORM_QUANTITIES:
+        if reasons and quantity in ALL_NORM_QUANTITIES:
             continue        # norm quantities exist only for feed-forward chains: the topology reason says it
         if view.quantities.get(quantity) is None:
             reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
@@ -429,6 +433,30 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
         failed, _open = condition_status(result, view)
         reasons += [f"condition {c} fails for this network" for c in failed]
     return reasons
+
+
+def _layer_activation_misses(req, view: View) -> list[str]:
+    """``hidden_activation`` (every layer but the last has its activation in this class; gated cells never)
+    and ``linear_output`` (the last layer is affine: NBS's f_w = W_d phi(... phi(W_1 x)))."""
+    hidden, linear_out = req.get("hidden_activation"), req.get("linear_output")
+    if hidden is None and not linear_out:
+        return []
+    layers = view.layer_activations
+    if not layers:
+        return ["its hypotheses on each layer's activation cannot be checked in this view of the network"]
+    out = []
+    if hidden is not None and hidden != "any":
+        bad = [f"{kind}({act})" if kind != "dense" else str(act) for kind, act in layers[:-1]
+               if kind in ("lstm", "gru") or act is None or hidden not in act.classes]
+        if bad:
+            out.append(f"needs every hidden layer's activation in {hidden.replace('_', ' ')}; "
+                       f"this network's hidden layers have {', '.join(dict.fromkeys(bad))}")
+    if linear_out:
+        kind, act = layers[-1]
+        if kind != "dense" or act is None or not act.kind.affine:
+            out.append(f"needs a linear last layer; this network's last layer is {kind}"
+                       + (f" with activation {act}" if act is not None else ""))
+    return out
 
 
 def _depth_misses(result, view: View, regime=None) -> list[str]:
@@ -506,7 +534,7 @@ MAX_EXACT_EXPONENT = 10**6    # a numeric power beyond this is not computed exac
 def _huge_exponent(result, view: View, inner: dict):
     """The first exponent of the result's bound that becomes a number beyond MAX_EXACT_EXPONENT
     for this network (a numeric width of 10^20 units in ``(1 + p)^U``), or None."""
-    pows = [p for p in result.bound.atoms(sp.Pow) if p.exp.free_symbols]
+    pows = _symbolic_powers(result.bound)
     if not pows:
         return None
     mapping = _mapping(result, view, inner)
@@ -544,11 +572,24 @@ def _mapping(result, view: View, inner: dict) -> dict:
 
 
 def _letter_symbol(result, letter):
-    for s in result.bound.free_symbols:
-        if s.name == letter:
-            return s
+    sym = _bound_symbols(result.bound).get(letter)
+    if sym is not None:
+        return sym
     from .expressions import make_symbol
     return make_symbol(letter)
+
+
+@lru_cache(maxsize=4096)
+def _bound_symbols(bound) -> dict:
+    """A theorem bound's symbols by name (sympy recomputes ``free_symbols`` on every access, and
+    every query maps every letter of every applicable result)."""
+    return {s.name: s for s in bound.free_symbols}
+
+
+@lru_cache(maxsize=4096)
+def _symbolic_powers(bound) -> tuple:
+    """The powers in a theorem bound whose exponent has a symbol (``(1 + p)^U``)."""
+    return tuple(p for p in bound.atoms(sp.Pow) if p.exp.free_symbols)
 
 
 def _free_symbol(name):
@@ -979,7 +1020,8 @@ def _symbolic_exponent_notes(candidates) -> list[str]:
     if not powers:
         return []
     return [f"the bound contains {', '.join(powers)}: at fixed norms it grows (norm > 1) or decays (norm < 1) "
-            "exponentially in the repeat count; the growth exponents shown count polynomial and log factors only."]
+            "exponentially in the exponent (a repeat count or the sequence length); the growth exponents shown "
+            "count polynomial and log factors only."]
 
 
 def make_regime(assume, q=None) -> asy.Regime:
@@ -1033,8 +1075,9 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if q.topology == "recurrent_gated" and measure == "generalization":
         notes.append("Chen, Li & Zhao (AISTATS 2020, arXiv 1910.12947) state generalization bounds for MGU and "
                      "LSTM networks in the spectral norms of the weight matrices and the number of parameters. "
-                     "They are not in the theorem base: only the abstract could be read, so no formula, "
-                     "constant or hypothesis of theirs is encoded.")
+                     "They are not in the theorem base: only their abstract and introduction could be read (no "
+                     "readable full text or restatement of their theorems was found), so no formula, constant or "
+                     "hypothesis of theirs is encoded.")
     elif q.topology == "recurrent_gated":
         notes.append(_gated_note(uppers + lowers))
     if q.output_dim is not None and q.output_dim != 1 and measure in ("vc", "growth", "sample_realizable",
@@ -1049,8 +1092,14 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
     if measure == "generalization" and uppers:
         notes.append("symbols: spec_p, frob_p, l21_p are the spectral norm, Frobenius norm and (2,1)-norm of the "
                      "transpose of layer p's weight matrix (tensor p.weight in params --json); gamma is the margin, "
-                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence.")
+                     "B a bound on the Euclidean norm of every input, m the sample size, delta the confidence."
+                     + (" l1t_ih_p, l1t_hh_p and l1t_p are the matrix 1-norms of the transposes (largest absolute "
+                        "row sums) of layer p's input-hidden, hidden-hidden and weight matrices; x_frob, x_l1, "
+                        "lambda_min and fisher_rao are statistics of the training sample (eval --data)."
+                        if any(q_ in ALL_NORM_QUANTITIES[len(NORM_QUANTITIES):] for c in uppers
+                               for q_ in c.result.symbols.values()) else ""))
         notes.extend(_symbolic_exponent_notes(uppers))
+        notes.extend(f"{c.result.id}: {c.result.caveat}" for c in uppers if c.result.caveat)
     res = Resolution(q.arch, q, measure, regime, upper, lower, tight, uppers, lowers, misses, conflicts, notes,
                      base=base)
     if upper:

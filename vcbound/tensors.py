@@ -176,7 +176,24 @@ def _refuse(spec):
 # BFT's spectral complexity and GRS's Frobenius product are written against these aggregates; they
 # exist for feed-forward chains of dense layers (the weight matrices A_1 .. A_L of the papers).
 NORM_QUANTITIES = ("lipschitz_product", "spectral_product", "spectral_complexity", "frobenius_product",
-                   "max_width", "data_norm", "margin", "input_norm")
+                   "max_width", "data_norm", "margin", "input_norm", "spectral_frobenius_complexity",
+                   "max_output_width")
+# Tu-He-Tao's vanilla ReLU RNN (h_t = relu(U x_t + W h_{t-1}), y = V h_T, read at the last step) is
+# written against the matrix 1-norms of the transposes ||U^T||_1, ||W^T||_1, ||V^T||_1 (the largest
+# absolute row sum of U, W, V) and the number of outputs k; they exist only for that shape.
+RNN_QUANTITIES = ("rnn_input_l1", "rnn_hidden_l1", "output_l1", "outputs")
+# Statistics of the training sample that no weight file holds: the user gives them with
+# ``eval --data NAME=VALUE`` (names as here), and a bound that needs one says so when it is missing.
+DATA_STATISTICS = {
+    "x_frob": "||X||_F, the Frobenius norm of the data matrix whose columns are the m inputs "
+              "(a sequence is one column of length T*d)",
+    "x_l1": "||X^T||_1, the matrix 1-norm of the transposed data matrix: the largest, over input "
+            "coordinates, sum over the m samples of the coordinate's absolute value",
+    "lambda_min": "the smallest eigenvalue of E[x x^T], the inputs' second-moment matrix",
+    "fisher_rao": "a bound r on Tu-He-Tao's Fisher-Rao norm ||theta||_fs of the trained network on the "
+                  "data distribution (their eq. 2)",
+}
+ALL_NORM_QUANTITIES = NORM_QUANTITIES + RNN_QUANTITIES + tuple(DATA_STATISTICS)
 
 
 def dense_layers(q) -> list:
@@ -211,13 +228,18 @@ def norm_quantities(q) -> dict:
     """Symbolic norm aggregates (None when the network is not a feed-forward chain of dense layers).
     A repeated layer ``dense(h)^L`` has one symbol per norm for all its copies: the answer is at fixed
     norms, so it shows how the bound grows with L, n and T when each layer's norms stay the same."""
+    data = {k: data_symbol(k) for k in DATA_STATISTICS}
     if q.recurrent or q.seq_len is not None:
-        return {k: None for k in NORM_QUANTITIES}
+        # the margin is a number of the output, whatever the network; ||X||_2 <= B sqrt(m) is BFT's
+        # feed-forward data norm and stays undefined here
+        return {**{k: None for k in NORM_QUANTITIES}, "margin": data_symbol("gamma"), **rnn_quantities(q),
+                **data}
     layers = dense_layers(q)
     lip = sp.Integer(1)
     spec = sp.Integer(1)
     frob = sp.Integer(1)
     ratio = sp.Integer(0)
+    fratio = sp.Integer(0)      # sum_i ||A_i||_F^2 / ||A_i||_sigma^2 (Neyshabur-Bhojanapalli-Srebro's Phi)
     for pos, layer, mult in layers:
         rho = layer.activation.kind.lipschitz if layer.activation is not None else 1
         lip *= bounded_power(sp.Rational(rho), mult) if rho is not None else sp.nan
@@ -225,6 +247,7 @@ def norm_quantities(q) -> dict:
         spec *= s ** mult
         frob *= f ** mult
         ratio += mult * (b / s) ** sp.Rational(2, 3)
+        fratio += mult * (f / s) ** 2
     widths = [q.input_dim] + [layer.size for _pos, layer, _m in layers]
     gamma, m, B = data_symbol("gamma"), data_symbol("m"), data_symbol("B")
     return {
@@ -233,7 +256,38 @@ def norm_quantities(q) -> dict:
         "spectral_complexity": None if lip is sp.nan else lip * spec * ratio ** sp.Rational(3, 2),
         "frobenius_product": frob,
         "max_width": _max_width(widths),
+        "spectral_frobenius_complexity": spec ** 2 * fratio,
+        "max_output_width": _max_width(widths[1:]) if len(widths) > 1 else widths[-1],
         "data_norm": B * sp.sqrt(m),
         "margin": gamma,
         "input_norm": B,
+        **{k: None for k in RNN_QUANTITIES},
+        **data,
     }
+
+
+def vanilla_rnn_readout(q):
+    """(rnn position, dense position) when the network is ``input(d, seq=T) -> rnn(n, act=relu) -> last
+    -> dense(k)`` with a linear read-out, Tu-He-Tao's setting up to biases (a bias is refused through
+    the result's ``requires``); None otherwise."""
+    layers = q.arch.layers[1:]          # after the input
+    if [l.name for l in layers] != ["rnn", "last", "dense"] or q.topology != "recurrent_standard":
+        return None
+    rnn, _last, dense = layers
+    if rnn.option("bidirectional", False) or str(rnn.activation) != "relu" \
+            or (dense.activation is not None and str(dense.activation) != "linear"):
+        return None
+    position = {row.id: i for i, row in enumerate(q.rows, 1)}
+    if any(row.multiplicity != 1 for row in q.rows):
+        return None
+    return position[rnn.id], position[dense.id]
+
+
+def rnn_quantities(q) -> dict:
+    """Symbolic ||U^T||_1, ||W^T||_1, ||V^T||_1 and k of a vanilla ReLU RNN read at its last step."""
+    where = vanilla_rnn_readout(q)
+    if where is None:
+        return {k: None for k in RNN_QUANTITIES}
+    r, o = where
+    return {"rnn_input_l1": norm_symbol("l1t_ih", r), "rnn_hidden_l1": norm_symbol("l1t_hh", r),
+            "output_l1": norm_symbol("l1t", o), "outputs": q.output_dim}

@@ -46,13 +46,13 @@ __all__ = [
     "REQUIRES", "MAX_FILE_BYTES", "ENV_VAR",
 ]
 
-from .tensors import NORM_QUANTITIES  # noqa: E402  (norm quantities of generalization bounds)
+from .tensors import ALL_NORM_QUANTITIES  # noqa: E402  (norm quantities of generalization bounds)
 
 ENV_VAR = "VCBOUND_THEOREMS"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # larger files are refused from their size alone, without reading
 
 QUANTITIES = ("W", "U", "M", "L", "Lbar", "T", "D", "pieces", "breakpoints", "degree", "m", "eps",
-              "delta", "vc", "pdim", *NORM_QUANTITIES)
+              "delta", "vc", "pdim", *ALL_NORM_QUANTITIES)
 BRIDGE_QUANTITIES = ("vc", "pdim")
 _SAMPLE_QUANTITIES = ("m", "eps", "delta")
 MEASURES = ("vc", "pdim", "growth", "sample_realizable", "sample_agnostic", "generalization")
@@ -74,6 +74,8 @@ REQUIRES = {
     "depth": ("W", "U"),
     "bias": (True, False),
     "zero_at_zero": (True, False),
+    "hidden_activation": tuple(sorted(CLASSES)),
+    "linear_output": (True, False),
 }
 REQUIRED_FACTS = ("topology", "activation")
 
@@ -83,7 +85,7 @@ SOURCE_FIELDS = {"key": True, "bibtex": True, "version": True, "verification": T
 RESULT_FIELDS = {"id": True, "locator": True, "statement": True, "measure": True, "direction": True,
                  "scope": True, "form": True, "bound": True, "symbols": True, "constants": False,
                  "requires": True, "conditions": False, "verification": False, "tied_weights": False,
-                 "learner": False, "notes": False}
+                 "learner": False, "caveat": False, "notes": False}
 LEMMA_FIELDS = {"id": True, "locator": True, "statement": True, "transform": True,
                 "verification": False, "applicability": False, "notes": False}
 TOP_LEVEL = ("source", "result", "lemma")
@@ -149,6 +151,7 @@ class Result:
     line: int
     tied_weights_reason: str = ""   # the file's decision text ("stated: ..." / "UNVERIFIED: ...")
     learner: str = ""      # sample-complexity upper bounds: the algorithm that attains it, if not every ERM
+    caveat: str = ""       # a limit of the statement printed next to every number and answer it gives
 
     def __hash__(self):
         return hash((self.id, self.path))
@@ -1072,7 +1075,9 @@ class _FileChecker:
             if "verification" in table else None
         notes = s("notes", required=False)
         learner = s("learner")
-        self.check_public_provenance("result", i, {"notes": notes, "statement": statement}, what)
+        caveat = s("caveat", required=False)
+        self.check_public_provenance("result", i, {"notes": notes, "statement": statement, "caveat": caveat},
+                                     what)
         if locator is not None:
             self.check_locator_pages("result", i, locator, what)
         tied, tied_reason = False, ""
@@ -1123,7 +1128,7 @@ class _FileChecker:
             conditions_text=tuple(table.get("conditions", ())),
             verification=verification or source.verification, tied_weights=tied, notes=notes or "",
             path=self.path, line=lay.line("result", i), tied_weights_reason=tied_reason,
-            learner=learner or "")
+            learner=learner or "", caveat=" ".join((caveat or "").split()))
         if not self.lazy:
             # already parsed while checking: keep them (cached_property slots)
             result.__dict__["bound"] = bound

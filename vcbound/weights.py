@@ -6,9 +6,10 @@ offsets, then the raw little-endian buffer; ``.pt``/``.pth``, a PyTorch state di
 ``torch.load(weights_only=True)`` when torch is installed), a ``dict`` of arrays, or a torch module.
 Out: ``{name: float64 array}`` checked against the architecture's tensor specs
 (``tensors.weight_tensors``): a missing tensor, an extra one or a wrong shape is refused with the
-tensor's name, its shape and the expected one. ``norms`` gives the spectral norm, the Frobenius norm
-and BFT's (2,1)-norm of the transpose of every weight matrix. A weight file is data: nothing in it is
-executed (``weights_only=True`` for torch, ``allow_pickle=False`` for numpy).
+tensor's name, its shape and the expected one. ``norms`` gives the spectral norm, the Frobenius norm,
+BFT's (2,1)-norm of the transpose and the matrix 1-norm of the transpose of every weight matrix. A
+weight file is data: nothing in it is executed (``weights_only=True`` for torch, ``allow_pickle=False``
+for numpy).
 """
 from __future__ import annotations
 
@@ -179,9 +180,11 @@ def _shape(shape) -> str:
 
 
 def norms(array) -> dict:
-    """Spectral norm, Frobenius norm and ||A^T||_{2,1} (the sum over rows of A of their Euclidean norms,
-    Bartlett-Foster-Telgarsky's (2,1)-norm of the transpose) of a weight matrix."""
+    """Spectral norm, Frobenius norm, ||A^T||_{2,1} (the sum over rows of A of their Euclidean norms,
+    Bartlett-Foster-Telgarsky's (2,1)-norm of the transpose) and ||A^T||_1 of a weight matrix."""
     np = _numpy()
     a = np.atleast_2d(array)
     return {"spec": float(np.linalg.norm(a, 2)), "frob": float(np.linalg.norm(a)),
-            "l21": float(np.linalg.norm(a, axis=1).sum())}
+            "l21": float(np.linalg.norm(a, axis=1).sum()),
+            # ||A^T||_1 = max_j sum_i |(A^T)_ij|: the largest absolute row sum of A (Tu-He-Tao's beta)
+            "l1t": float(np.abs(a).sum(axis=1).max())}

@@ -22,7 +22,8 @@ from ..sweeps import Sweep
 from ..tradeoff import BudgetComparison, Tradeoff
 from .comparison import comparison_json, comparison_text
 from .evaluation import evaluation_json, evaluation_repr, evaluation_text
-from .generalization import generalization_json, generalization_text
+from .generalization import (generalization_json, generalization_latex, generalization_markdown,
+                             generalization_repr, generalization_text)
 from .html import markdown_html
 from .jsonout import resolution_json
 from .latex import comparison_latex_math, resolution_latex_math
@@ -66,6 +67,10 @@ register(Evaluation, "repr", evaluation_repr)
 
 register(GeneralizationReport, "text", generalization_text)
 register(GeneralizationReport, "json", generalization_json)
+register(GeneralizationReport, "markdown", generalization_markdown)
+register(GeneralizationReport, "latex", generalization_latex)
+register(GeneralizationReport, "html", html_from_markdown)
+register(GeneralizationReport, "repr", generalization_repr)
 
 register(Sweep, "json", sweep_json)
 register(Sweep, "table", sweep_table)
