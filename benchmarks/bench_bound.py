@@ -9,8 +9,9 @@ benchmarks/run_all.py``, which also writes benchmarks/RESULTS.md). Targets, next
 - ``lstm(n)^L``: resolve time independent of L (L = 2, symbolic L, L = 1000; uncached);
 - a 10,000-layer chain: parse + count <= 1 s (bench_parse.py measures that; here the whole
   ``bound`` is reported, no target);
-- cold CLI ``vcbound bound ARCH`` <= 1.3 x ``python -c "import sympy, networkx, lark"``, both run
-  as fresh processes, interleaved, several repetitions, medians, ratio in ``extra_info``;
+- cold CLI ``vcbound bound ARCH`` <= 1.1 x ``python -c "import sympy, networkx, lark"`` (issue 13), both
+  run as fresh processes, interleaved, several repetitions, medians, ratio in ``extra_info``; vcbound
+  byte-compiled first, as an installed copy is;
 - theorem base load, cold (files parsed and validated) and warm (stat only): reported.
 
 Every benchmark records ``extra_info["target"]`` (text) and, where there is one, the numbers the
@@ -22,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -108,12 +110,21 @@ def _wall(argv) -> float:
     return elapsed
 
 
+def _compile_package():
+    """Byte-compile vcbound as pip does at install time. The baseline's libraries have their
+    byte-code; under PYTHONDONTWRITEBYTECODE=1 (this machine's environment) vcbound's own sources
+    were compiled again on every start (~0.1-0.3 s), which no installed copy does."""
+    import compileall
+    compileall.compile_dir(str(Path(vcbound.__file__).parent), quiet=1)
+
+
 @pytest.mark.benchmark(group="cold CLI")
 def test_cold_cli_bound_vs_import_baseline(benchmark):
-    """Target: ``vcbound bound ARCH`` <= 1.3 x ``python -c "import sympy, networkx, lark"``,
+    """Target (issue 13): ``vcbound bound ARCH`` <= 1.1 x ``python -c "import sympy, networkx, lark"``,
     interleaved fresh processes, medians of 7 each."""
     cli = [sys.executable, "-m", "vcbound", "bound", CLI_ARCH]
     base = [sys.executable, "-c", "import sympy, networkx, lark"]
+    _compile_package()
     _wall(cli), _wall(base)                                   # warm the OS file cache
     runs = {"cli": [], "base": []}
 
@@ -124,7 +135,7 @@ def test_cold_cli_bound_vs_import_baseline(benchmark):
     benchmark.pedantic(once, rounds=7, iterations=1)
     cli_med, base_med = statistics.median(runs["cli"]), statistics.median(runs["base"])
     ratio = cli_med / base_med
-    benchmark.extra_info.update(target="<= 1.3 x import baseline", target_ratio=1.3, ratio=round(ratio, 3),
+    benchmark.extra_info.update(target="<= 1.1 x import baseline (issue 13)", target_ratio=1.1, ratio=round(ratio, 3),
                                 cli_median_s=round(cli_med, 4), baseline_median_s=round(base_med, 4))
     print(f"\ncold `vcbound bound`: {cli_med:.3f} s, baseline {base_med:.3f} s, ratio {ratio:.2f}")
 

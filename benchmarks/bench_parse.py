@@ -4,11 +4,12 @@ Run: ``pytest benchmarks/bench_parse.py --benchmark-only`` (figures and targets:
 
 - a 10-layer chain, warm (parser built, modules imported): parse + count, and parse + count + the
   ``vcbound params`` text table (reported, no target);
-- explicit chains of 1,000 / 5,000 / 10,000 layers (target: 10,000 in <= 1 s, linear);
+- explicit chains of 1,000 / 5,000 / 10,000 layers of integer widths (issue 13's target: 10,000 in
+  <= 0.3 s, t(10k)/t(1k) <= 11; the chain of distinct symbolic widths is in bench_engine.py);
 - ``lstm(n)^L`` vs ``lstm(n)^2`` vs ``lstm(n)^1000`` (target: cost independent of L);
 - cold start of ``vcbound params`` vs ``python -c "import sympy, networkx, lark"``, interleaved in
   the same run (target: ratio <= 1.3).
-The sanity checks (10k/1k ratio < 30, repetition cost ratio) use the benchmark fixture too, so they
+The sanity checks (10k/1k ratio asserted < 30, target <= 11; repetition cost ratio) use the benchmark fixture too, so they
 run under ``--benchmark-only``; their measured ratios are in ``extra_info`` and printed.
 """
 from __future__ import annotations
@@ -78,6 +79,8 @@ def test_chain(benchmark, layers):
                            warmup_rounds=0)
     assert q.params == 40 + (layers - 1) * 30
     benchmark.extra_info["layers"] = layers
+    if layers == 10_000:
+        benchmark.extra_info.update(target="<= 0.3 s (issue 13)", target_s=0.3)
 
 
 @pytest.mark.benchmark(group="sanity")
@@ -89,8 +92,9 @@ def test_chain_scaling_is_linear(benchmark):
         return _best_of(lambda: parse_count(big), 2) / _best_of(lambda: parse_count(small), 3)
 
     r = benchmark.pedantic(ratio, rounds=1, iterations=1)
-    benchmark.extra_info["ratio_10k_over_1k"] = round(r, 2)
-    print(f"\n10k/1k time ratio: {r:.2f} (linear: 10)")
+    benchmark.extra_info.update(ratio_10k_over_1k=round(r, 2), target="t(10k)/t(1k) <= 11 (issue 13)",
+                                target_ratio=11)
+    print(f"\n10k/1k time ratio: {r:.2f} (linear: 10; target <= 11)")
     assert r < 30
 
 

@@ -21,7 +21,8 @@ from vcbound.sweeps import sweep
 
 ARCH = "input(d) -> dense(h, act=threshold)^L -> dense(1, act=threshold)"
 D = 32
-RATIO_LIMIT = 1.2
+RATIO_LIMIT = 1.2       # asserted: a regression guard
+TARGET_RATIO = 1.05     # issue 13's target, reported in extra_info (met or missed in RESULTS.md)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,8 @@ def test_sweep_10000_points_within_1_2x_of_numpy(benchmark, setup):
     t_sweep, t_hand = _interleaved(lambda: plan.run(grid), lambda: hand_written(L, h))
     ratio = t_sweep / t_hand
     benchmark.extra_info.update({"points": 10_000, "sweep_us": round(t_sweep * 1e6, 1),
-                                 "numpy_us": round(t_hand * 1e6, 1), "ratio": round(ratio, 3)})
+                                 "numpy_us": round(t_hand * 1e6, 1), "ratio": round(ratio, 3),
+                                 "target": "<= 1.05 x hand-written numpy (issue 13)", "target_ratio": TARGET_RATIO})
     benchmark(plan.run, grid)
     assert ratio <= RATIO_LIMIT, f"sweep {t_sweep * 1e6:.1f} us vs numpy {t_hand * 1e6:.1f} us: ratio {ratio:.2f}"
 

@@ -9,6 +9,7 @@ Tests that only need the exit code and output in-process call ``vcbound.cli.main
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -20,6 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# The content-hash stamps of validated theorem files (theorems._stamps) go to a directory of this
+# test session, never the user's cache: tests load generated theorem files by the thousand.
+os.environ["XDG_CACHE_HOME"] = _CACHE = tempfile.mkdtemp(prefix="vcbound-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def console_script() -> str:

@@ -1,4 +1,4 @@
-"""Stage 2: architecture text -> lark tree -> layer structure and ``networkx.DiGraph``.
+"""Stage 2: architecture text -> lark tree -> layer structure (and a ``networkx.DiGraph`` on demand).
 
 In: architecture text (chain form, see DESIGN.md) and a file name for messages.
 Out: an ``Architecture``: the source, a nested *structure* (layers and symbolic repeats, in order)
@@ -15,8 +15,9 @@ from .presentation import brief_repr
 
 import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Union
 
 from lark import Lark, Token, Tree
@@ -24,12 +25,16 @@ from lark.exceptions import UnexpectedInput
 
 from .classes import ACTIVATIONS, Activation
 from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean, shown
-from .expressions import MAX_TEXT, ExprBuilder, _sympy, check_nesting, expanded_size, syntax_error
+from .fastparse import parse_tree
+from .expressions import (FUNCTIONS, MAX_TEXT, ExprBuilder, _sympy, check_nesting, expanded_size, make_symbol,
+                          syntax_error)
+from .polys import Generators
 from .paths import grammar_dir
 
 CONVENTIONS = ("torch", "keras", "textbook")
 MAX_TOKENS = 150_000     # larger inputs are refused up front (a 10,000-layer chain has ~50,000 tokens)
 MAX_SIZE_TERMS = 8      # a size such as (n + 1)^2 is fine; one that multiplies out to more terms is refused
+_PLAIN_LIMIT = 10 ** 18   # coefficients of a plain size (graph._Builder._plain_size) stay below this
 MAX_REPEAT_NESTING = 8   # each nesting level doubles the counting walk; deeper nesting is refused
 
 # value kinds an option can take
@@ -127,18 +132,42 @@ Item = Union[Layer, Repeat]
 
 @dataclass
 class Architecture:
-    """A parsed architecture: text, nested structure and graph."""
+    """A parsed architecture: text, nested structure, and the graph made from them when first asked
+    for (nothing on the way from text to a bound needs it, and importing networkx costs a tenth of a
+    second on a cold start)."""
 
     __repr__ = brief_repr("text", "filename", width=100)
 
     text: str
     filename: str
     structure: list
-    graph: object        # networkx.DiGraph
+
+    @cached_property
+    def graph(self):
+        """A ``networkx.DiGraph``: one node per layer (a repeated block is one node with its
+        multiplicity), ``data`` edges in order and a ``repeat`` edge closing each repeated block."""
+        import networkx as nx
+        graph = nx.DiGraph()
+        _add_to_graph(graph, self.structure, previous=None)
+        return graph
 
     @property
     def layers(self) -> list[Layer]:
-        return [self.graph.nodes[n]["layer"] for n in self.graph.nodes]
+        """The layers in order (the graph's nodes)."""
+        return list(self._layers)
+
+    @cached_property
+    def _layers(self) -> list[Layer]:
+        out = []
+
+        def walk(items):
+            for item in items:
+                if isinstance(item, Layer):
+                    out.append(item)
+                else:
+                    walk(item.body)
+        walk(self.structure)
+        return out
 
     def error(self, message: str, span: SourceSpan) -> ArchSemanticError:
         return ArchSemanticError(message, self.text, span.line, span.column, span.length, self.filename)
@@ -162,7 +191,7 @@ def as_architecture(text_or_arch, filename: str = "<arch>") -> Architecture:
 
 
 def parse(text: str, filename: str = "<arch>") -> Architecture:
-    """Parse architecture text into an ``Architecture`` (structure + networkx graph).
+    """Parse architecture text into an ``Architecture`` (structure; its networkx graph on demand).
 
     >>> arch = parse("input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)")
     >>> [layer.name for layer in arch.layers]
@@ -190,19 +219,31 @@ def parse(text: str, filename: str = "<arch>") -> Architecture:
         check_nesting(text, filename)
     except ExpressionError as exc:
         raise ArchSyntaxError(exc.message, text, exc.line, exc.column, exc.length, filename) from None
-    # The parse tree is many small acyclic objects; the cyclic collector would rescan them again and
-    # again while they are built (a third of the time of a 10,000-layer chain). Refcounting frees them.
-    gc_was_enabled = gc.isenabled()
+    with without_cyclic_gc():
+        content = _without_trailing_blank(text)
+        tree = parse_tree(content)        # the common subset, without lark's tree building (fastparse.py)
+        if tree is None:
+            try:
+                tree = arch_parser().parse(content)
+            except UnexpectedInput as exc:
+                raise syntax_error(exc, content, filename, ArchSyntaxError) from None
+        arch = _Builder(text, filename).build(tree)
+        del tree      # freed while the collector is paused: it would scan the whole tree once on resuming
+    return arch
+
+
+@contextmanager
+def without_cyclic_gc():
+    """Run a block with the cyclic garbage collector paused. Parsing and counting build many small
+    acyclic objects (tree nodes, layers, polynomial terms); the collector would rescan all of them
+    again and again while they are built (a third to a half of the time of a 10,000-layer chain).
+    Refcounting frees them; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
-        content = _without_trailing_blank(text)
-        try:
-            tree = arch_parser().parse(content)
-        except UnexpectedInput as exc:
-            raise syntax_error(exc, content, filename, ArchSyntaxError) from None
-        return _Builder(text, filename).build(tree)
+        yield
     finally:
-        if gc_was_enabled:
+        if was_enabled:
             gc.enable()
 
 
@@ -246,6 +287,7 @@ class _Builder:
         self.filename = filename
         self.next_id = 0
         self.sizes = ExprBuilder(text, filename, integer_symbols=True, allow_functions=False)
+        self._gens = Generators()
 
     def error(self, message, where, length=None) -> ArchSemanticError:
         span = self.span(where, length)
@@ -263,39 +305,14 @@ class _Builder:
         return SourceSpan(line, col, max(1, length))
 
     def build(self, tree: Tree) -> Architecture:
-        import networkx as nx
-
         (chain,) = [c for c in tree.children if isinstance(c, Tree)]
         structure = self.chain(chain, multiplicity=1, nesting=0)
-        graph = nx.DiGraph()
-        self._add_to_graph(graph, structure, previous=None)
-        arch = Architecture(self.text, self.filename, structure, graph)
+        arch = Architecture(self.text, self.filename, structure)
         first = _first_layer(structure)
         if first.name != "input":
             raise self.error(f"an architecture starts with input(...), not '{first.name}'", first.span,
                              first.span.length)
         return arch
-
-    def _add_to_graph(self, graph, items, previous):
-        first_in_block = None
-        for item in items:
-            if isinstance(item, Layer):
-                graph.add_node(item.id, layer=item, kind=item.name, width=item.size,
-                               activation=str(item.activation) if item.activation else None,
-                               classes=sorted(item.activation.classes) if item.activation else [],
-                               convention=item.option("convention"), multiplicity=item.multiplicity,
-                               span=item.span)
-                if previous is not None:
-                    graph.add_edge(previous, item.id, kind="data")
-                first_in_block = item.id if first_in_block is None else first_in_block
-                previous = item.id
-            else:
-                start, end = self._add_to_graph(graph, item.body, previous)
-                if start is not None:
-                    graph.add_edge(end, start, kind="repeat", count=item.count)
-                first_in_block = start if first_in_block is None else first_in_block
-                previous = end
-        return first_in_block, previous
 
     def chain(self, chain: Tree, multiplicity, nesting) -> list:
         items = []
@@ -323,6 +340,9 @@ class _Builder:
             digits = str(node.children[0])
             if digits.isdigit() and len(digits) <= 18 and int(digits) > 0:
                 return _sympy().Integer(int(digits))
+        plain = self._plain_size(node)
+        if plain is not None:
+            return plain
         try:
             value = self.sizes.transform(node) if isinstance(node, Tree) else self.sizes.transform(Tree("symbol", [node]))
         except RecursionError:
@@ -344,6 +364,43 @@ class _Builder:
             if value.is_positive is False or value.is_nonpositive:
                 raise self.error(f"{what} must be positive; '{value}' is not", node)
         return value
+
+    def _plain_size(self, node):
+        """A size written as sums and products of positive integer literals and names (``n0 + k``,
+        ``4*n + 1``): a positive integer by construction, so sympy's assumption system is not asked;
+        built as a polynomial and handed to sympy in the canonical form sympy's own arithmetic gives
+        (a flat sum of products is already multiplied out). None for anything else (the general path
+        below judges it and raises its errors)."""
+        try:
+            poly = self._plain_poly(node)
+        except RecursionError:            # a sum of thousands of terms: the general path refuses it
+            return None
+        if poly is None or len(poly.terms) > MAX_SIZE_TERMS:
+            return None
+        return poly.expr()
+
+    def _plain_poly(self, node):
+        if not isinstance(node, Tree):
+            return None
+        rule = node.data.rsplit("__", 1)[-1]
+        if rule in ("add", "mul"):
+            a, b = (self._plain_poly(c) for c in node.children)
+            if a is None or b is None:
+                return None
+            out = a + b if rule == "add" else a * b
+            # large numbers are the general path's to judge (its digit limits and messages)
+            return out if all(abs(c) < _PLAIN_LIMIT for c in out.terms.values()) else None
+        if rule == "number":
+            digits = str(node.children[0])
+            if digits.isdigit() and len(digits) <= 18 and int(digits) > 0:
+                return self._gens.poly(int(digits))
+            return None
+        if rule == "symbol":
+            name = str(node.children[0])
+            if name.startswith("_") or "__" in name or name in ("e", "pi") or name in FUNCTIONS:
+                return None
+            return self._gens.poly(make_symbol(name, integer=True))
+        return None
 
     def layer(self, node: Tree, multiplicity) -> Layer:
         name_tok = node.children[0]
@@ -429,6 +486,29 @@ class _Builder:
                              f"{'s' if len(kind.params) != 1 else ''}: write {usage}", node)
         args = tuple(self.size(a, f"{name} {p}") for a, p in zip(arg_nodes, kind.params))
         return Activation(kind, args)
+
+
+def _add_to_graph(graph, items, previous):
+    """Add ``items`` (layers and repeats) to ``graph`` after node ``previous``; (first, last) node."""
+    first_in_block = None
+    for item in items:
+        if isinstance(item, Layer):
+            graph.add_node(item.id, layer=item, kind=item.name, width=item.size,
+                           activation=str(item.activation) if item.activation else None,
+                           classes=sorted(item.activation.classes) if item.activation else [],
+                           convention=item.option("convention"), multiplicity=item.multiplicity,
+                           span=item.span)
+            if previous is not None:
+                graph.add_edge(previous, item.id, kind="data")
+            first_in_block = item.id if first_in_block is None else first_in_block
+            previous = item.id
+        else:
+            start, end = _add_to_graph(graph, item.body, previous)
+            if start is not None:
+                graph.add_edge(end, start, kind="repeat", count=item.count)
+            first_in_block = start if first_in_block is None else first_in_block
+            previous = end
+    return first_in_block, previous
 
 
 def _terms_after_expansion(value) -> int:

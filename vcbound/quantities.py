@@ -14,10 +14,12 @@ Sequence semantics are checked here too (``last`` needs a sequence, recurrent la
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import FunctionType
 
 from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
-from .graph import CONVENTIONS, Architecture, Layer, Repeat
+from .graph import CONVENTIONS, Architecture, Layer, Repeat, without_cyclic_gc
+from .polys import Generators, Poly
 from .presentation import Presentable
 from .tensors import norm_quantities
 
@@ -28,18 +30,49 @@ GATE_ACTIVATIONS = (Activation(ACTIVATIONS["sigmoid"]), Activation(ACTIVATIONS["
 
 @dataclass
 class LayerRow:
-    """One row of the parameter table: a layer (all its repetitions) and what it contributes."""
+    """One row of the parameter table: a layer (all its repetitions) and what it contributes.
+
+    ``label``, ``params``, ``units`` and ``mults`` are made (sympy printing, polynomial -> sympy) when
+    first read: a 10,000-layer chain's table is rarely printed, its totals always are."""
 
     id: int
     kind: str
-    label: str
+    layer: object                # the Layer (for the label)
     multiplicity: object
-    params: object
-    units: object
-    mults: object
+    counts: tuple                # (params, units, mults) as polys.Poly
     output_width: object
     line: int
     column: int
+
+    @property
+    def label(self) -> str:
+        return self.layer.label()
+
+    params = property(lambda self: self.counts[0].expr())
+    units = property(lambda self: self.counts[1].expr())
+    mults = property(lambda self: self.counts[2].expr())
+
+
+class _Count:
+    """A count field of ``Quantities`` held as a ``polys.Poly`` (or a function making the value) until
+    first read, then as its sympy expression: converting the totals of a 10,000-layer symbolic chain
+    costs more than counting them, and a caller that only wants some of them pays for those."""
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return 0                      # the dataclass default
+        value = obj.__dict__[self.slot]
+        if isinstance(value, Poly):
+            value = obj.__dict__[self.slot] = value.expr()
+        elif isinstance(value, FunctionType):       # not callable(): a sympy Symbol is callable
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
 
 
 @dataclass(repr=False)     # the one-line repr comes from Presentable
@@ -48,12 +81,12 @@ class Quantities(Presentable):
 
     arch: Architecture
     convention: str
-    params: object = 0            # W
-    units: object = 0             # U (per time step for recurrent layers)
-    mults: object = 0             # M: multiplication gates in gated cells (per time step)
-    depth: object = 0             # L: computation layers on the path (per time step)
-    lbar: object = 0              # BHLM effective depth (lbar_sum / W, kept unsimplified so Lbar*W cancels)
-    lbar_sum: object = 0          # sum over layers i of the parameters in layers 1..i
+    params: object = _Count()           # W
+    units: object = _Count()            # U (per time step for recurrent layers)
+    mults: object = _Count()            # M: multiplication gates in gated cells (per time step)
+    depth: object = _Count()            # L: computation layers on the path (per time step)
+    lbar: object = _Count()             # BHLM effective depth (lbar_sum / W, kept unsimplified so Lbar*W cancels)
+    lbar_sum: object = _Count()         # sum over layers i of the parameters in layers 1..i
     seq_len: object = None        # T
     input_dim: object = None      # D
     output_dim: object = None
@@ -62,8 +95,8 @@ class Quantities(Presentable):
     hidden_activations: list = field(default_factory=list)   # Activation objects, distinct
     readout: Activation | None = None                        # single monotone output unit, if any
     topology: str = "feedforward"
-    recurrent_units: object = 0   # U of the recurrent part (for unrolling)
-    recurrent_depth: object = 0   # L of the recurrent part
+    recurrent_units: object = _Count()  # U of the recurrent part (for unrolling)
+    recurrent_depth: object = _Count()  # L of the recurrent part
 
     @property
     def recurrent_params(self):
@@ -189,6 +222,9 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     280
     >>> count(parse("input(d, seq=T) -> lstm(n)^L")).params
     8*L*n**2 + 8*L*n + 4*d*n - 4*n**2
+
+    The arithmetic runs on sparse polynomials (polys.py); each total becomes a sympy expression when
+    first read, equal to what ``sympy.expand`` of the same arithmetic gives (tests/test_counts_oracle.py).
     """
     if convention not in CONVENTIONS:
         raise UsageError(f"unknown convention '{convention}' (expected one of: {', '.join(CONVENTIONS)})")
@@ -199,31 +235,30 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     state = _State(width=first.size, sequence=first.option("seq") is not None)
     q.input_dim = first.size
     q.seq_len = first.option("seq")
-    walker = _Walker(arch, convention, sp)
-    totals = walker.walk(arch.structure[1:], state, record=True)
-    q.params = sp.expand(totals.params)
-    q.units = sp.expand(totals.units)
-    q.mults = sp.expand(totals.mults)
-    q.depth = sp.expand(totals.depth)
-    q.lbar_sum = sp.expand(totals.cum_sum)
-    q.lbar = sp.Mul(q.lbar_sum, sp.Pow(q.params, -1)) if q.params != 0 else sp.Integer(0)
+    walker = _Walker(arch, convention, Generators())
+    with without_cyclic_gc():
+        totals = walker._walk(arch.structure[1:], state, record=True)     # walked once: no memo
+    q.params, q.units, q.mults, q.depth = totals.params, totals.units, totals.mults, totals.depth
+    q.lbar_sum = totals.cum_sum
+    q.lbar = (lambda: sp.Mul(q.lbar_sum, sp.Pow(q.params, -1))) if totals.params else sp.Integer(0)
     q.output_dim = totals.state.width
     q.output_is_sequence = totals.state.sequence
     q.rows = walker.rows
-    q.recurrent_units = sp.expand(totals.rec_units)
-    q.recurrent_depth = sp.expand(totals.rec_depth)
+    q.recurrent_units, q.recurrent_depth = totals.rec_units, totals.rec_depth
     _facts(q, walker)
     return q
 
 
 @dataclass
 class _State:
-    width: object
+    width: object         # sympy, as written (a row's output width)
     sequence: bool
 
 
 @dataclass
 class _Totals:
+    """Counts of a run of items, as polys.Poly."""
+
     params: object
     units: object
     mults: object
@@ -236,15 +271,15 @@ class _Totals:
 
 
 class _Walker:
-    def __init__(self, arch, convention, sp):
+    def __init__(self, arch, convention, gens: Generators):
         self.arch = arch
         self.convention = convention
-        self.sp = sp
+        self.gens = gens
+        self.poly = gens.poly
         self.rows: list[LayerRow] = []
         self._row_index: dict[int, LayerRow] = {}
         self.kinds: list[Layer] = []
         self._last_seen = False
-        self._counts_memo: dict = {}
         # walk(items, state, record) depends only on its arguments. Nested repeats walk the same
         # body from the same few states again and again (2^depth times without this memo).
         self._memo: dict = {}
@@ -265,32 +300,41 @@ class _Walker:
         return totals
 
     def _walk(self, items, state: _State, record: bool) -> _Totals:
-        sp = self.sp
         subs = []
         for item in items:
             sub = self._repeat(item, state, record) if isinstance(item, Repeat) else self._layer(item, state, record)
             subs.append(sub)
             state = sub.state
-        # Sums are built once, grouping equal terms with plain-integer coefficients: adding to a growing
-        # sympy sum, or multiplying by a fresh sympy integer per layer, is quadratic / slow on long chains.
-        # Lbar bookkeeping: item j's parameters are seen by every layer after it.
-        cum, after = {}, 0
+        if len(subs) == 1:
+            return subs[0]
+        # Sums accumulate in place (linear in the terms touched). Lbar bookkeeping: item j's
+        # parameters are seen by every layer after it.
+        zero = lambda: self.poly(0)  # noqa: E731
+        cum, after = zero(), zero()
         for sub in reversed(subs):
-            _accumulate(cum, sub.cum_sum, 1)
-            if after != 0:
-                _accumulate(cum, sub.params, after)
-            after = after + _plain(sub.layers)
-        total = lambda name: _grouped_sum(sp, [getattr(x, name) for x in subs])  # noqa: E731
+            cum._iadd(sub.cum_sum, 1)
+            if after:
+                c = after.constant
+                if c is not None:
+                    cum._iadd(sub.params, c)
+                else:
+                    cum._iadd(sub.params * after, 1)
+            after = after + sub.layers
+
+        def total(name):
+            acc = zero()
+            for x in subs:
+                acc._iadd(getattr(x, name), 1)
+            return acc
         return _Totals(total("params"), total("units"), total("mults"), total("depth"), total("layers"),
-                       _grouped(sp, cum), total("rec_units"), total("rec_depth"), state)
+                       cum, total("rec_units"), total("rec_depth"), state)
 
     def _repeat(self, rep: Repeat, state: _State, record: bool) -> _Totals:
-        sp = self.sp
         first = self.walk(rep.body, state, record)
         if rep.count == 1:
             return first
         # later runs see the block's own output; their counts do not depend on the input width
-        k1 = rep.count - 1
+        k1 = self.poly(rep.count) - 1
         rest = self._add_rest_rows(rep.body, first.state, k1) if record \
             else self.walk(rep.body, first.state, record=False)
         n = rest.layers
@@ -311,21 +355,15 @@ class _Walker:
         self.rows, self._row_index = saved
         for row in extra:
             target = self._row_index[row.id]
-            target.params = self.sp.expand(target.params + k1 * row.params)
-            target.units = self.sp.expand(target.units + k1 * row.units)
-            target.mults = self.sp.expand(target.mults + k1 * row.mults)
+            target.counts = tuple(t + k1 * r for t, r in zip(target.counts, row.counts))
         return rest
 
     def _layer(self, layer: Layer, state: _State, record: bool) -> _Totals:
-        sp = self.sp
-        zero = sp.Integer(0)
+        poly = self.poly
         conv = layer.option("convention", self.convention)
-        d, n = state.width, layer.size
         kind = layer.name
-        params = units = mults = zero
-        depth = layers = zero
-        rec_units = rec_depth = zero
-        out = _State(n, state.sequence)
+        params = units = mults = depth = layers = rec_units = rec_depth = zero = poly(0)
+        out = _State(layer.size, state.sequence)
         if kind == "input":
             raise self.arch.error("input(...) may only start the architecture", layer.span)
         if kind == "last":
@@ -334,24 +372,26 @@ class _Walker:
                                       if not self._seen_last() else
                                       "'last' needs a sequence, but the sequence already ended at an earlier 'last'",
                                       layer.span)
-            out = _State(d, False)
+            out = _State(state.width, False)
         elif kind == "dense":
+            d, n = poly(state.width), poly(layer.size)
             bias = layer.option("bias", True)
-            params = d * n + (n if bias else zero)
-            units, depth, layers = n, sp.Integer(1), sp.Integer(1)
+            params = d * n + n if bias else d * n
+            units, depth, layers = n, poly(1), poly(1)
         else:   # recurrent layers
             if not state.sequence:
                 raise self.arch.error(
                     f"{kind} needs a sequence input; " + ("a 'last' before it already ended the sequence"
                                                           if self._seen_last() else "write input(d, seq=T)"),
                     layer.span)
+            d, n = poly(state.width), poly(layer.size)
             bias = layer.option("bias", True)
             directions = 2 if layer.option("bidirectional", False) else 1
             proj = layer.option("proj")
             if proj is not None and conv != "torch":
                 raise self.arch.error("proj= is torch's LSTM projection; use convention=torch", layer.span)
-            if proj is not None and (proj - n).is_nonnegative:
-                raise self.arch.error(f"proj={proj} must be smaller than the width {n} "
+            if proj is not None and (proj - layer.size).is_nonnegative:
+                raise self.arch.error(f"proj={proj} must be smaller than the width {layer.size} "
                                       "(torch requires proj_size < hidden_size)", layer.span)
             if kind != "rnn" and conv == "torch":
                 for opt, keras in (("act", "activation"), ("recurrent_act", "recurrent_activation")):
@@ -360,7 +400,7 @@ class _Walker:
                             f"{opt}= is Keras's {kind.upper()}({keras}=...); torch's nn.{kind.upper()} has no such "
                             f"option (sigmoid gates, tanh): write convention=keras in this layer or use "
                             f"--convention keras", layer.option_spans[opt])
-            h = proj if proj is not None else n           # recurrent state width seen by the matrices
+            h = poly(proj) if proj is not None else n      # recurrent state width seen by the matrices
             per_bias = {"torch": 2, "keras": 1, "textbook": 1}[conv] if bias else 0
             if kind == "rnn":
                 one = n * (d + n) + per_bias * n
@@ -377,17 +417,14 @@ class _Walker:
                 cell_units, cell_mults = 3 * n, 3 * n
             params = directions * one
             units, mults = directions * cell_units, directions * cell_mults
-            depth, layers = sp.Integer(1), sp.Integer(1)
-            rec_units, rec_depth = units + mults, sp.Integer(1)
-            out = _State(directions * h, True)
+            depth, layers = poly(1), poly(1)
+            rec_units, rec_depth = units + mults, poly(1)
+            h_expr = proj if proj is not None else layer.size
+            out = _State(directions * h_expr, True)
         self.kinds.append(layer)
         self._last_seen = self._last_seen or kind == "last"
         if record:
-            ekey = (params, units, mults)
-            expanded = self._counts_memo.get(ekey)
-            if expanded is None:
-                expanded = self._counts_memo[ekey] = (sp.expand(params), sp.expand(units), sp.expand(mults))
-            row = LayerRow(layer.id, kind, layer.label(), layer.multiplicity, *expanded,
+            row = LayerRow(layer.id, kind, layer, layer.multiplicity, (params, units, mults),
                            out.width, layer.span.line, layer.span.column)
             self.rows.append(row)
             self._row_index[layer.id] = row
@@ -395,27 +432,6 @@ class _Walker:
 
     def _seen_last(self) -> bool:
         return self._last_seen
-
-
-def _plain(value):
-    """A sympy integer as a Python int (fast arithmetic); anything else unchanged."""
-    return int(value) if getattr(value, "is_Integer", False) else value
-
-
-def _accumulate(acc: dict, expr, coeff) -> None:
-    if expr != 0:
-        acc[expr] = acc.get(expr, 0) + coeff
-
-
-def _grouped(sp, acc: dict):
-    return sp.Add(*[(c * e if c != 1 else e) for e, c in acc.items()])
-
-
-def _grouped_sum(sp, values):
-    acc: dict = {}
-    for v in values:
-        _accumulate(acc, v, 1)
-    return _grouped(sp, acc)
 
 
 def _facts(q: Quantities, walker: _Walker) -> None:

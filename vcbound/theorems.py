@@ -699,7 +699,7 @@ def _stat_key(path: str) -> tuple[int, int] | None:
 def _load_file(path: str, trusted_ok: bool = False) -> _FileData:
     """Validate one file (cached by path, mtime and size).
 
-    With ``trusted_ok`` (built-in files at query time), a file whose exact bytes passed full
+    With ``trusted_ok`` (built-in and user files at query time), a file whose exact bytes passed full
     validation before (a content hash in the stamp file) is loaded without re-parsing its
     expressions; they are parsed on first use. Anything else is fully validated.
     """
@@ -713,7 +713,7 @@ def _load_file(path: str, trusted_ok: bool = False) -> _FileData:
     lazy = digest is not None and _stamps().get(path) == digest
     data = _FileChecker(path, lazy=lazy).run()
     if digest is not None and not lazy and not data.problems:
-        _remember_stamp(path, digest)
+        _remember_stamp(path, digest, flush=False)       # written once per load (_flush_stamps)
     if key is not None:
         _FILE_CACHE[path] = (key, data, lazy)
     return data
@@ -769,8 +769,9 @@ _STAMPS: dict | None = None
 
 
 def _stamps() -> dict:
-    """Content hashes of built-in files that passed full validation (a JSON file in the user's
-    cache directory: data only, never code). Missing or unreadable means: validate again."""
+    """Content hashes of theorem files (built-in and user) that passed full validation, by path (a
+    JSON file in the user's cache directory, one per package version: data only, never code).
+    Missing or unreadable means: validate again."""
     global _STAMPS
     if _STAMPS is None:
         import json
@@ -787,10 +788,26 @@ def _stamps() -> dict:
     return _STAMPS
 
 
-def _remember_stamp(path: str, digest: str) -> None:
+_STAMPS_DIRTY = False
+
+
+def _remember_stamp(path: str, digest: str, flush: bool = True) -> None:
+    """Record that ``path`` with content hash ``digest`` passed full validation; write the stamp
+    file now, or (``flush=False``) at the next ``_flush_stamps`` (one write for 1,000 new files)."""
+    global _STAMPS_DIRTY
+    _stamps()[path] = digest
+    _STAMPS_DIRTY = True
+    if flush:
+        _flush_stamps()
+
+
+def _flush_stamps() -> None:
+    global _STAMPS_DIRTY
+    if not _STAMPS_DIRTY:
+        return
+    _STAMPS_DIRTY = False
     import json
     stamps = _stamps()
-    stamps[path] = digest
     target = _stamp_path()
     if target is None:
         return
@@ -1513,7 +1530,8 @@ def load_theorems(dirs=(), builtin: bool = True, use_env: bool = True) -> Theore
             real = os.path.realpath(f)
             if real in loaded_paths:
                 continue          # the same file given twice (or the built-in directory itself)
-            d = _load_file(f)
+            # validated once per content hash, like the built-ins (`check` still validates fully)
+            d = _load_file(f, trusted_ok=True)
             probs = list(d.problems)
             probs += _file_cross_problems(d, seen_ids, seen_sources)
             if probs:
@@ -1536,6 +1554,7 @@ def load_theorems(dirs=(), builtin: bool = True, use_env: bool = True) -> Theore
         files=[d.path for d in accepted],
         all_lemmas=all_lemmas,
     )
+    _flush_stamps()
     if len(_BASE_CACHE) > 32:
         _BASE_CACHE.clear()
     _BASE_CACHE[cache_key] = base
