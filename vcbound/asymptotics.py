@@ -15,6 +15,14 @@ extreme rays (indicator vectors of up-closed symbol sets). A term against a *sum
 against each single term and each pair (a convex combination), which covers the bounds in the
 theorem base; anything not proved comparable is reported "incomparable", never guessed.
 
+How it stays fast (issue 13): a bound is multiplied out only where its terms can cancel, never
+inside log arguments; every reduction is memoised by structure; opaque factors are keyed by hash;
+sums of NUMPY_FROM terms or more are pruned and compared on numpy arrays (the same tests and
+tolerances as the pure-Python path, which short sums use so that the cold path never imports
+numpy): a weighting of the rays on which a term is above all others proves it undominated
+(``_separated``), and the pair search is left to the rest. ``asymptotics_reference`` is the engine
+before these changes, kept unchanged as the test oracle (tests/test_engine_equivalence.py).
+
 What this cannot do: sums with cancelling leading terms are kept whole (never simplified wrongly);
 ``log`` of a ratio (``log(T/w)``), ``log log`` and symbolic exponents are opaque factors compared
 only structurally.
@@ -813,14 +821,7 @@ def _pairs_cover_batch(F, equal, todo):
             a_, j_ = ai[s0:s0 + step], ji[s0:s0 + step]
             p, k = np.nonzero((M[a_, j_][:, None, :] | M[a_]).all(axis=2))
             a_, j_ = a_[p], j_[p]
-            c1, c2 = C[a_, j_], C[a_, k]
-            slope = c1 - c2
-            flat = np.abs(slope) < TOL
-            bad_flat = (flat & (c2 < -TOL)).any(axis=1)
-            bound = -c2 / np.where(flat, 1.0, slope)
-            lo = np.maximum(np.where(~flat & (slope > 0), bound, -np.inf).max(axis=1, initial=-np.inf), 0.0)
-            hi = np.minimum(np.where(~flat & (slope < 0), bound, np.inf).min(axis=1, initial=np.inf), 1.0)
-            ok = (lo <= hi + TOL) & ~bad_flat
+            ok = _pairs_cover_rows(C[a_, j_], C[a_, k])
             out[start + a_[ok]] = True
     return out
 
@@ -889,16 +890,23 @@ def _pair_covered_numpy(pa, B) -> bool:
     a, k = np.nonzero((M[scarce][:, None, :] | M[None, :, :]).all(axis=2))
     j = scarce[a]
     for start in range(0, len(j), PAIR_CHUNK):
-        c1, c2 = C[j[start:start + PAIR_CHUNK]], C[k[start:start + PAIR_CHUNK]]
-        slope = c1 - c2
-        flat = np.abs(slope) < TOL
-        bad_flat = (flat & (c2 < -TOL)).any(axis=1)
-        bound = -c2 / np.where(flat, 1.0, slope)
-        lo = np.maximum(np.where(~flat & (slope > 0), bound, -np.inf).max(axis=1), 0.0)
-        hi = np.minimum(np.where(~flat & (slope < 0), bound, np.inf).min(axis=1), 1.0)
-        if ((lo <= hi + TOL) & ~bad_flat).any():
+        if _pairs_cover_rows(C[j[start:start + PAIR_CHUNK]], C[k[start:start + PAIR_CHUNK]]).any():
             return True
     return False
+
+
+def _pairs_cover_rows(c1, c2):
+    """Row by row: is there lam in [0, 1] with lam*c1 + (1-lam)*c2 >= 0 on every ray (``c`` = a
+    candidate's growth minus the term's)? ``_pair_covers`` vectorised, with the same tolerances."""
+    import numpy as np
+
+    slope = c1 - c2
+    flat = np.abs(slope) < TOL
+    bad_flat = (flat & (c2 < -TOL)).any(axis=1)
+    bound = -c2 / np.where(flat, 1.0, slope)
+    lo = np.maximum(np.where(~flat & (slope > 0), bound, -np.inf).max(axis=1, initial=-np.inf), 0.0)
+    hi = np.minimum(np.where(~flat & (slope < 0), bound, np.inf).min(axis=1, initial=np.inf), 1.0)
+    return (lo <= hi + TOL) & ~bad_flat
 
 
 # --------------------------------------------------------------------------------------------
