@@ -138,3 +138,22 @@ def test_a_term_inside_the_hull_of_three_but_no_pair_is_kept():
     proj = asymptotics._projections(terms, names, (), asymptotics.Regime())
     idx = list(range(len(proj)))
     assert sorted(asymptotics._undominated(proj, idx)) == sorted(asymptotics._undominated_numpy(proj, idx))
+
+
+def test_without_numpy_long_sums_take_the_python_path(monkeypatch):
+    """numpy is not a core dependency: without it a long sum is pruned and compared in pure Python,
+    with the same answer."""
+    n = [make_symbol(f"n{i}") for i in range(12)]
+    k, d = make_symbol("k"), make_symbol("d")
+    W = d * (n[0] + k) + sum((n[i] + k) * (n[i + 1] + k) for i in range(11))
+    bound, other = sp.expand(W * (sum(n) + 12 * k)), sp.expand(W**2)
+    assert len(sp.Add.make_args(bound)) >= asymptotics.NUMPY_FROM
+    with_numpy = asymptotics.dominant(bound)
+    verdict = compare(bound, other)
+    asymptotics.clear_caches()
+    monkeypatch.setattr(asymptotics, "has_numpy", lambda: False)
+    monkeypatch.setattr(asymptotics, "_undominated_numpy", None)      # would fail if called
+    monkeypatch.setattr(asymptotics, "_all_covered_numpy", None)
+    assert asymptotics.dominant(bound).expr() == with_numpy.expr()
+    assert compare(bound, other) == verdict
+    asymptotics.clear_caches()

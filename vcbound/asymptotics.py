@@ -17,15 +17,12 @@ theorem base; anything not proved comparable is reported "incomparable", never g
 
 How it stays fast (issue 13): a bound is multiplied out only where its terms can cancel, never
 inside log arguments; every reduction is memoised by structure; opaque factors are keyed by hash;
-sums of NUMPY_FROM terms or more are pruned and compared on numpy arrays (the same tests and
-tolerances as the pure-Python path, which short sums use so that the cold path never imports
-numpy): a weighting of the rays on which a term is above all others proves it undominated
-(``_separated``), and the pair search is left to the rest. ``asymptotics_reference`` is the engine
-before these changes, kept unchanged as the test oracle (tests/test_engine_equivalence.py).
-
-What this cannot do: sums with cancelling leading terms are kept whole (never simplified wrongly);
-``log`` of a ratio (``log(T/w)``), ``log log`` and symbolic exponents are opaque factors compared
-only structurally.
+sums of NUMPY_FROM terms or more are pruned and compared on numpy arrays, with the same tests and
+tolerances as the pure-Python path. Short sums take that path, so that the cold path never imports
+numpy, and so does every sum when numpy is not installed (it is not a core dependency). A weighting
+of the rays on which a term is above all others proves it undominated (``_separated``); the pair
+search is left to the rest. ``asymptotics_reference`` is the engine before these changes, kept
+unchanged as the test oracle (tests/test_engine_equivalence.py).
 """
 from __future__ import annotations
 
@@ -621,12 +618,23 @@ def _vector(term: "Term", names: tuple, opaque: tuple, polynomial: bool) -> tupl
     return tuple(term.vector(names, opaque, polynomial))
 
 
+@lru_cache(maxsize=1)
+def has_numpy() -> bool:
+    """Whether numpy can be imported. It is not a dependency of the core: without it long sums take
+    the pure-Python path (the same answers, slower)."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _projections(terms, names: tuple, opaque: tuple, regime: Regime) -> list[tuple]:
     """Each term's growth rate on every extreme ray of the regime's cone (one tuple per term);
     a long list is multiplied out with numpy."""
     rays = _rays(names, regime, opaque)
     vecs = [_vector(t, names, opaque, regime.polynomial) for t in terms]
-    if len(vecs) < NUMPY_FROM:
+    if len(vecs) < NUMPY_FROM or not has_numpy():
         return [_project(v, rays) for v in vecs]
     import numpy as np
     return [tuple(r) for r in (np.asarray(vecs, dtype=float) @ np.asarray(rays, dtype=float).T).tolist()]
@@ -740,7 +748,8 @@ def _prune_cached(terms: tuple, regime: Regime) -> tuple:
             if any(_ge(proj[j], proj[i]) and not _ge(proj[i], proj[j]) for j in positive):
                 continue
             raise _NotPolylog("cancellation")
-    kept_idx = (_undominated_numpy if len(positive) >= NUMPY_FROM else _undominated)(proj, positive)
+    long_sum = len(positive) >= NUMPY_FROM and has_numpy()
+    kept_idx = (_undominated_numpy if long_sum else _undominated)(proj, positive)
     kept = [uniq[i] for i in sorted(kept_idx)]
     if not kept:
         kept = [uniq[positive[0]]] if positive else uniq[:1]
@@ -1112,7 +1121,7 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
     same_growth = set(gp)
     fp = [a for a in fp if a not in same_growth]     # Theta-equal to a term of g
-    if len(fp) * len(gp) < NUMPY_FROM * 8:
+    if len(fp) * len(gp) < NUMPY_FROM * 8 or not has_numpy():
         return all(_le_proj(a, gp) for a in fp)
     return _all_covered_numpy(fp, gp)
 
