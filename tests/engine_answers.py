@@ -62,13 +62,26 @@ def same_answer(new: dict, old: dict, text: str, engine) -> bool:
        kept only because it could not reduce them (an opaque explicit bound whose log arguments it
        had multiplied out): the fast engine's arguments are among the reference's, every dropped one
        was opaque there, and the results behind the bound are among the reference's.
-    Everything else (verdict, conflicts, misses, scope, status) must be equal."""
+    With difference 2 the Θ verdict may go from "not proved" to "tight" (the dropped argument was
+    all that kept the bounds apart), never the other way. Everything else (conflicts, misses, scope,
+    status) must be equal."""
     if _strip(new, ("normal", "parts")) == _strip(old, ("normal", "parts")):
         return True
     fresh = answer_signature(text, engine, normal=True)
-    if any(fresh[k] != old[k] for k in ("tight", "conflicts", "misses")):
+    if any(fresh[k] != old[k] for k in ("conflicts", "misses")):
         return False
-    return all(_same_bound(fresh[k], old[k]) for k in ("upper", "lower"))
+    kinds = [_same_bound(fresh[k], old[k]) for k in ("upper", "lower")]
+    if None in kinds:
+        return False
+    return verdict_explained(fresh["tight"], old["tight"], kinds)
+
+
+def verdict_explained(new_tight: bool, old_tight: bool, kinds) -> bool:
+    """The same Θ verdict, or "tight" where the reference proved nothing and an opaque argument
+    was dropped from one of the bounds (``_same_bound`` kinds)."""
+    if new_tight == old_tight:
+        return True
+    return new_tight and not old_tight and "dropped" in kinds
 
 
 def _strip(sig: dict, keys) -> dict:
@@ -76,19 +89,25 @@ def _strip(sig: dict, keys) -> dict:
             for k, v in sig.items()}
 
 
-def _same_bound(new, old) -> bool:
+def _same_bound(new, old):
+    """How bound ``new`` matches ``old``: "same" (or both absent), "form" (difference 1),
+    "dropped" (difference 2), or None (it does not)."""
     if new is None or old is None:
-        return new is old
+        return "same" if new is old else None
     if any(new[k] != old[k] for k in ("scope", "status")):
-        return False
-    if new["normal"] == old["normal"] and new["ids"] == old["ids"] and new["citations"] == old["citations"]:
-        return True                                                       # difference 1
+        return None
+    if new["ids"] == old["ids"] and new["citations"] == old["citations"]:
+        if new["expr"] == old["expr"]:
+            return "same"
+        if new["normal"] == old["normal"]:
+            return "form"                                               # difference 1
     old_parts = {p["normal"]: p["opaque"] for p in old["parts"]}
     new_parts = [p["normal"] for p in new["parts"]]
     dropped = set(old_parts) - set(new_parts)
-    return (bool(dropped) and all(p in old_parts for p in new_parts)          # difference 2
-            and all(old_parts[p] for p in dropped)
-            and set(new["ids"]) <= set(old["ids"]) and set(new["citations"]) <= set(old["citations"]))
+    if (dropped and all(p in old_parts for p in new_parts) and all(old_parts[p] for p in dropped)
+            and set(new["ids"]) <= set(old["ids"]) and set(new["citations"]) <= set(old["citations"])):
+        return "dropped"                                                # difference 2
+    return None
 
 
 # what the stored answers depend on besides the engine under test: the stages before and after it,

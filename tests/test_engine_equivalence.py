@@ -111,7 +111,24 @@ def test_explained_difference_same_normal_form():
     base = {"expr": "n*log(n*(n + 1))", "normal": "n*log(n**2 + n)", "ids": ["a"], "citations": ["c"],
             "scope": "every", "status": "published", "parts": [{"normal": "n*log(n**2 + n)", "opaque": True}]}
     other_print = dict(base, expr="n*log(n**2 + n)")
-    assert _same_bound(other_print, base)
-    assert not _same_bound(dict(other_print, normal="n**2"), base)
-    assert not _same_bound(dict(other_print, ids=["b"]), base)
-    assert not _same_bound(dict(other_print, scope="existence"), base)
+    assert _same_bound(other_print, base) == "form"
+    assert _same_bound(base, base) == "same"
+    assert _same_bound(dict(other_print, normal="n**2"), base) is None
+    assert _same_bound(dict(other_print, ids=["b"]), base) is None
+    assert _same_bound(dict(other_print, scope="existence"), base) is None
+
+
+def test_explained_difference_may_only_prove_a_verdict():
+    """With an opaque min argument dropped, the bounds may become provably tight (the argument was
+    what kept them apart: the verdict goes from not proved to Θ); a verdict that is lost, or one
+    that changes without a dropped argument, is not explained."""
+    text = ("input(d) -> ((dense(h) -> dense(d, convention=torch))^3 -> dense(3))^(L+1) "
+            "-> (dense(k, bias=true, act=pwlinear(5)) -> dense(4))^L")
+    fast, ref = answer_signature(text, new), answer_signature(text, old, normal=True)
+    assert fast["tight"] and not ref["tight"]
+    assert same_answer(fast, ref, text, new)
+    from engine_answers import verdict_explained
+    assert verdict_explained(True, False, ["dropped", "same"])
+    assert not verdict_explained(False, True, ["dropped", "same"])       # a verdict lost
+    assert not verdict_explained(True, False, ["form", "same"])          # gained without a reason
+    assert verdict_explained(False, False, ["same", "same"])
