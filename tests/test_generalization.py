@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+import vcbound
 from vcbound.api import count
 from vcbound.errors import UsageError
 from vcbound.generalization import evaluate_generalization
@@ -373,3 +374,21 @@ def test_symbolic_sizes_bound_with_at_reach_the_formula():
     assert not b.missing and b.substitutions["L"] == 4 and b.substitutions["k"] == 2
     assert b.value == pytest.approx(_tu_by_hand(w, 0.5, 2000, 0.05, L=4, k=2, X_F=40.0, X_1=700.0, lam=0.2, r=3.0),
                                     rel=1e-9)
+
+
+def test_norm_quantities_are_computed_only_when_read(monkeypatch):
+    """The canonical table fills in the norm quantities when one is first read (a product over every
+    layer: seconds on a chain of thousands of layers); a VC query never reads them."""
+    from vcbound import quantities, resolver
+    calls = []
+    real = quantities.norm_quantities
+    monkeypatch.setattr(quantities, "norm_quantities", lambda q: calls.append(q) or real(q))
+    resolver._RESOLUTIONS.clear()
+    vcbound.bound("input(7) -> dense(5, act=relu)^3 -> dense(1)")
+    assert calls == []
+    table = vcbound.count("input(d) -> dense(h, act=relu) -> dense(1)").canonical()
+    assert table["W"] is not None and calls == []
+    assert table["spectral_product"] is not None and len(calls) == 1
+    assert dict(table) == dict(table.items()) and len(calls) == 1          # filled once
+    fresh = vcbound.count("input(d) -> dense(h, act=relu) -> dense(1)").canonical()
+    assert {**fresh} == dict(table) and len(calls) == 2                 # ** reads the whole table

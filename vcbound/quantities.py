@@ -21,7 +21,7 @@ from .errors import UsageError
 from .graph import CONVENTIONS, Architecture, Layer, Repeat, without_cyclic_gc
 from .polys import Generators, Poly
 from .presentation import Presentable
-from .tensors import norm_quantities
+from .tensors import NORM_KEYS, norm_quantities
 
 # the activations inside gated cells by default: gates are logistic sigmoids, candidate and output use tanh
 # (Keras: recurrent_activation and activation, written recurrent_act= and act=)
@@ -196,14 +196,84 @@ class Quantities(Presentable):
         return dict(sorted(out.items()))
 
     def canonical(self) -> dict:
-        """The quantity table theorems are written against (see theorems/README.md)."""
-        return {
+        """The quantity table theorems are written against (see theorems/README.md). The norm
+        quantities of generalization bounds are computed when one of them is first read (a sympy
+        product over every layer: seconds for a chain of thousands of layers, which no VC query
+        needs)."""
+        return _WithNorms({
             "W": self.params, "U": self.units + self.mults, "M": self.mults, "L": self.depth,
             "Lbar": self.lbar, "T": self.seq_len, "D": self.input_dim,
             "pieces": self.pieces, "breakpoints": (self.pieces - 1) if self.pieces else None,
             "degree": self.degree,
-            **norm_quantities(self),
-        }
+        }, self)
+
+
+class _WithNorms(dict):
+    """The canonical quantity table, whose norm quantities (``tensors.NORM_KEYS``) are filled in
+    from ``tensors.norm_quantities`` the first time one of them is read, or the table is read as a
+    whole (iteration, copying, items)."""
+
+    def __init__(self, base: dict, quantities):
+        super().__init__(base)
+        self._quantities = quantities
+
+    def _fill(self) -> None:
+        if self._quantities is not None:
+            q, self._quantities = self._quantities, None
+            super().update(norm_quantities(q))
+
+    def _lazy(self, key) -> bool:
+        return self._quantities is not None and key in NORM_KEYS
+
+    def __getitem__(self, key):
+        if self._lazy(key):
+            self._fill()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        if self._lazy(key):
+            self._fill()
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        if self._lazy(key):
+            self._fill()
+        return super().__contains__(key)
+
+    # whole-table reads: everything first (dict() and ** go through keys() once __iter__ is ours)
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self):
+        self._fill()
+        return super().__len__()
+
+    def __eq__(self, other):
+        self._fill()
+        return super().__eq__(other)
+
+    def __repr__(self):
+        self._fill()
+        return super().__repr__()
+
+    def keys(self):
+        self._fill()
+        return super().keys()
+
+    def items(self):
+        self._fill()
+        return super().items()
+
+    def values(self):
+        self._fill()
+        return super().values()
+
+    def copy(self):
+        self._fill()
+        return dict(self)
+
+    __hash__ = None
 
 
 def _max(values):

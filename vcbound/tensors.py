@@ -212,6 +212,10 @@ def data_symbol(name: str):
     return sp.Symbol(name, positive=True)
 
 
+# every key norm_quantities() returns (the canonical table fills them in when first read)
+NORM_KEYS = frozenset(NORM_QUANTITIES) | frozenset(RNN_QUANTITIES) | frozenset(DATA_STATISTICS)
+
+
 def _max_width(widths):
     """The largest width, left unevaluated when symbolic: sympy's Max asks the assumption system
     about every pair of symbolic widths (half a second on a 10-layer chain, paid by every query,
@@ -235,25 +239,29 @@ def norm_quantities(q) -> dict:
         return {**{k: None for k in NORM_QUANTITIES}, "margin": data_symbol("gamma"), **rnn_quantities(q),
                 **data}
     layers = dense_layers(q)
-    lip = sp.Integer(1)
-    spec = sp.Integer(1)
-    frob = sp.Integer(1)
-    ratio = sp.Integer(0)
-    fratio = sp.Integer(0)      # sum_i ||A_i||_F^2 / ||A_i||_sigma^2 (Neyshabur-Bhojanapalli-Srebro's Phi)
+    # factors and terms collected, then one Mul/Add each: multiplying into a running product re-sorts
+    # it every time (quadratic: minutes for a 10,000-layer chain)
+    lips, specs, frobs, ratios, fratios = [], [], [], [], []
+    lipschitz_known = True
     for pos, layer, mult in layers:
         rho = layer.activation.kind.lipschitz if layer.activation is not None else 1
-        lip *= bounded_power(sp.Rational(rho), mult) if rho is not None else sp.nan
+        if rho is None:
+            lipschitz_known = False
+        else:
+            lips.append(bounded_power(sp.Rational(rho), mult))
         s, f, b = norm_symbol("spec", pos), norm_symbol("frob", pos), norm_symbol("l21", pos)
-        spec *= s ** mult
-        frob *= f ** mult
-        ratio += mult * (b / s) ** sp.Rational(2, 3)
-        fratio += mult * (f / s) ** 2
+        specs.append(s ** mult)
+        frobs.append(f ** mult)
+        ratios.append(mult * (b / s) ** sp.Rational(2, 3))
+        fratios.append(mult * (f / s) ** 2)   # sum_i ||A_i||_F^2 / ||A_i||_sigma^2 (NBS's Phi)
+    lip = sp.Mul(*lips) if lipschitz_known else None
+    spec, frob, ratio, fratio = sp.Mul(*specs), sp.Mul(*frobs), sp.Add(*ratios), sp.Add(*fratios)
     widths = [q.input_dim] + [layer.size for _pos, layer, _m in layers]
     gamma, m, B = data_symbol("gamma"), data_symbol("m"), data_symbol("B")
     return {
-        "lipschitz_product": None if lip is sp.nan else lip,
+        "lipschitz_product": lip,
         "spectral_product": spec,
-        "spectral_complexity": None if lip is sp.nan else lip * spec * ratio ** sp.Rational(3, 2),
+        "spectral_complexity": None if lip is None else lip * spec * ratio ** sp.Rational(3, 2),
         "frobenius_product": frob,
         "max_width": _max_width(widths),
         "spectral_frobenius_complexity": spec ** 2 * fratio,
