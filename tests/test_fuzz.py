@@ -291,7 +291,10 @@ def test_generated_architectures_resolve(warm_engine, arch):
     elapsed = time.process_time() - start
     assert elapsed < SECONDS_PER_INPUT, f"{elapsed:.2f} s of CPU to resolve {text!r}"
     assert res.upper is not None or res.misses, text     # an answer: a bound or the nearest misses
-    if res.upper is not None and res.lower is not None and not res.conflicts:
+    ordered = lambda b: b is not None and not b.form.unordered_keys(res.regime)  # noqa: E731
+    if ordered(res.upper) and ordered(res.lower) and not res.conflicts:
+        # (a factor compared only structurally, log((72L + 68)/(L + 2)), makes "greater" meaningless:
+        # the resolver never reports a conflict through one, and neither does this check)
         from vcbound.asymptotics import compare
         assert compare(res.lower.form, res.upper.form, res.regime) != "greater", text
 

@@ -465,7 +465,10 @@ def _log_terms_uncached(expr) -> list[Term]:
         terms = [t for t in _terms_of(expanded) if not t.is_constant]
         if terms and all(t.sign > 0 for t in terms):
             return terms
-    if ok and inner:
+    if ok and inner and not all(t.is_constant for t in inner):
+        # (an argument whose dominant terms are all constant tends to a constant c: its log is
+        # log c, which may be 0 when c = 1 and is positive otherwise; the terms cannot tell, so the
+        # log stays whole below; printing log(1) made such a bound 0)
         # log of a growing argument is log of its dominant terms plus O(1): print the short form
         syms = {s.name: s for s in arg.free_symbols}
         return [Term((), (), ((sp.log(sp.Add(*[t.to_expr(syms) for t in inner])), 1),))]
