@@ -42,7 +42,6 @@ LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
 NUMPY_FROM = 64             # sums with this many positive terms are pruned with numpy (imported then)
 BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
-PAIR_CHUNK = 20000          # pairs tested per numpy batch (bounds the memory of a long sum's search)
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
 # symbols that tend to 0, not to infinity (accuracy and confidence of sample-complexity bounds):
@@ -411,7 +410,8 @@ def _log_terms_uncached(expr) -> list[Term]:
         grows = [a for a in arg.args if not a.is_number] or arg.args
         out = []
         for a in grows:
-            out.extend(_log_terms(sp.log(a)) if isinstance(sp.log(a), sp.log) else [Term((), ())])
+            log_a = sp.log(a)
+            out.extend(_log_terms(log_a) if isinstance(log_a, sp.log) else [Term((), ())])
         return out
     if isinstance(arg, sp.Mul) and any(isinstance(f, sp.Max) for f in arg.args):
         # log(c * g * max(a, b)) = Theta(log g + log a + log b) when c * g never decays (a power
@@ -807,28 +807,31 @@ def _undominated_numpy(proj: list, positive: list) -> list:
     covered = np.zeros(len(frontier), dtype=bool)
     todo = np.flatnonzero(~_separated_numpy(F, equal))
     if len(todo):
-        covered[todo] = _pairs_cover_batch(F, equal, todo)
+        covered[todo] = _pairs_cover(F[todo], F, exclude=equal[:, todo].T)
     return [positive[frontier[a]] for a in range(len(frontier)) if not covered[a]]
 
 
-def _pairs_cover_batch(F, equal, todo):
-    """For each row ``a`` in ``todo``: is some convex combination of two other rows of ``F`` (not
-    equal to it) >= ``F[a]`` on every ray? ``_pair_covered_numpy`` for many rows at once, in
-    blocks: one call per row cost a millisecond of numpy overhead each, for a few hundred rows per
-    long sum."""
+def _pairs_cover(targets, B, exclude=None):
+    """For each row of ``targets``: is some convex combination of two rows of ``B`` (one row twice
+    is that row alone) >= it on every ray? ``exclude[i, j]``: row j of ``B`` never counts for target
+    i (the target itself and its equals, when the targets are rows of ``B``). ``_pair_covers`` over
+    every pair whose masks cover every ray, vectorised in blocks of targets: one numpy pass per
+    block, not one call per term (a millisecond of overhead each, for hundreds of terms)."""
     import numpy as np
 
-    out = np.zeros(len(todo), dtype=bool)
-    m, r = F.shape
+    out = np.zeros(len(targets), dtype=bool)
+    m, r = B.shape
     block = max(1, BROADCAST_LIMIT // max(1, 8 * m * r))
-    for start in range(0, len(todo), block):
-        rows = todo[start:start + block]
-        b = len(rows)
-        C = F[None, :, :] - F[rows][:, None, :]              # C[i, j] = F[j] - F[rows[i]]
-        M = (C >= -TOL) & ~equal[:, rows].T[:, :, None]      # equal rows (and the row itself) never count
-        scarce_ray = M.sum(axis=1).argmin(axis=1)            # per row: the ray the fewest others cover
-        ai, ji = np.nonzero(M[np.arange(b), :, scarce_ray])  # a covering pair has one of these
-        step = max(1, BROADCAST_LIMIT // max(1, m * r))
+    step = max(1, BROADCAST_LIMIT // max(1, m * r))
+    for start in range(0, len(targets), block):
+        rows = targets[start:start + block]
+        C = B[None, :, :] - rows[:, None, :]                 # C[i, j] = B[j] - rows[i]
+        M = C >= -TOL
+        if exclude is not None:
+            M &= ~exclude[start:start + block][:, :, None]
+        # a covering pair has a member at least the target on the ray that the fewest rows are
+        scarce_ray = M.sum(axis=1).argmin(axis=1)
+        ai, ji = np.nonzero(M[np.arange(len(rows)), :, scarce_ray])
         for s0 in range(0, len(ai), step):
             a_, j_ = ai[s0:s0 + step], ji[s0:s0 + step]
             p, k = np.nonzero((M[a_, j_][:, None, :] | M[a_]).all(axis=2))
@@ -857,18 +860,23 @@ def _separated_numpy(F, equal):
 
 
 def _all_covered_numpy(fp: list, gp: list) -> bool:
-    """``all(_le_proj(a, gp) for a in fp)`` vectorised (a comparison of two long sums)."""
+    """``all(_le_proj(a, gp) for a in fp)`` vectorised (a comparison of two long sums): a term
+    below no single term of g and separated from all of them (``_separated``) is not covered;
+    the rest must be covered by pairs."""
     import numpy as np
 
     F, G = np.asarray(fp, dtype=float), np.asarray(gp, dtype=float)
     step = max(1, BROADCAST_LIMIT // max(1, G.size))
     for start in range(0, len(F), step):
         chunk = F[start:start + step]
-        single = _ge_matrix(G, chunk).any(axis=0)
-        for a in np.flatnonzero(~single):
-            w = np.clip(chunk[a], 0.0, None)
-            if (G @ w < chunk[a] @ w - TOL).all() or not _pair_covered_numpy(chunk[a], G):
-                return False
+        rest = chunk[~_ge_matrix(G, chunk).any(axis=0)]
+        if not len(rest):
+            continue
+        W = np.clip(rest, 0.0, None)
+        if ((G @ W.T) < (rest * W).sum(axis=1) - TOL).all(axis=0).any():
+            return False
+        if not _pairs_cover(rest, G).all():
+            return False
     return True
 
 
@@ -883,28 +891,6 @@ def _ge_matrix(A, B):
     for start in range(0, len(A), step):
         out[start:start + step] = (A[start:start + step, None, :] >= B[None, :, :] - TOL).all(axis=2)
     return out
-
-
-def _pair_covered_numpy(pa, B) -> bool:
-    """Whether some convex combination of two rows of ``B`` is >= ``pa`` on every ray
-    (``_pair_covers`` over all pairs whose masks cover every ray, vectorised)."""
-    import numpy as np
-
-    C = B - pa
-    M = C >= -TOL
-    if M.all(axis=1).any():
-        return True
-    # a covering pair has a member at least pa on the ray that the fewest rows are: pair only those
-    # (a few) with every row whose mask completes theirs
-    scarce = np.flatnonzero(M[:, int(np.argmin(M.sum(axis=0)))])
-    if not len(scarce):
-        return False
-    a, k = np.nonzero((M[scarce][:, None, :] | M[None, :, :]).all(axis=2))
-    j = scarce[a]
-    for start in range(0, len(j), PAIR_CHUNK):
-        if _pairs_cover_rows(C[j[start:start + PAIR_CHUNK]], C[k[start:start + PAIR_CHUNK]]).any():
-            return True
-    return False
 
 
 def _pairs_cover_rows(c1, c2):
@@ -984,8 +970,6 @@ def _multiplies_out(expr) -> bool:
             and abs(expr.args[1]) > 1:
         return True
     return any(_multiplies_out(a) for a in expr.args)
-
-
 
 
 def _may_cancel(expr) -> bool:
