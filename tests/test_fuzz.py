@@ -275,7 +275,9 @@ def warm_engine():
     for text in ("input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)",
                  "input(d) -> dense(h, act=pwpoly(4, 2)) -> (dense(h, bias=false)^L -> dense(2))^2 -> dense(1)",
                  "input(d) " + "".join(f"-> dense(n{i} + k, act=relu) " for i in range(4)),
-                 "input(7, seq=T) -> rnn(4, act=pwlinear(4)) -> gru(m) -> last -> dense(1, act=threshold)"):
+                 "input(7, seq=T) -> rnn(4, act=pwlinear(4)) -> gru(m) -> last -> dense(1, act=threshold)",
+                 "input(9 + m) -> dense(m, act=pwlinear(4)) -> (dense(n) -> (dense(n, act=poly(3)) "
+                 "-> dense(9, act=pwpoly(3, 2)))^(L+1))^3"):
         vcbound.bound(text)
 
 

@@ -30,7 +30,6 @@ from .presentation import brief_repr
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
 
 import sympy as sp
 
@@ -633,19 +632,16 @@ def has_numpy() -> bool:
 
 
 def _projections(terms, names: tuple, opaque: tuple, regime: Regime) -> list[tuple]:
-    """Each term's growth rate on every extreme ray of the regime's cone (one tuple per term);
-    a long list is multiplied out with numpy."""
+    """Each term's growth rate on every extreme ray of the regime's cone (one tuple per term)."""
     rays = _rays(names, regime, opaque)
-    vecs = [_vector(t, names, opaque, regime.polynomial) for t in terms]
-    if len(vecs) < NUMPY_FROM or not has_numpy():
-        return [_project(v, rays) for v in vecs]
+    return [_project(_vector(t, names, opaque, regime.polynomial), rays) for t in terms]
+
+
+def _projection_matrix(terms, names: tuple, opaque: tuple, regime: Regime):
+    """``_projections`` as a numpy matrix (rows = terms), for the vectorised tests of long sums."""
     import numpy as np
-    return [tuple(r) for r in (np.asarray(vecs, dtype=float) @ np.asarray(rays, dtype=float).T).tolist()]
-
-
-def _le(a: list, b_list: list[list], rays) -> bool:
-    """Is x^a = O(sum of x^b for b in b_list) on the cone? Single terms and pairs are tried."""
-    return _le_proj(_project(a, rays), [_project(b, rays) for b in b_list])
+    rays = np.asarray(_rays(names, regime, opaque), dtype=float)
+    return np.asarray([_vector(t, names, opaque, regime.polynomial) for t in terms], dtype=float) @ rays.T
 
 
 def _ge(pb: tuple, pa: tuple) -> bool:
@@ -743,16 +739,22 @@ def _prune_cached(terms: tuple, regime: Regime) -> tuple:
     names = tuple(sorted({n for t in uniq for n, _ in t.powers} | {n.lstrip(LOGLOG) for t in uniq for n, _ in t.logs}
                          | _size_log_names(uniq)))
     opaque = tuple(sorted({_okey(f) for t in uniq for f, _ in t.opaque}))
-    proj = _projections(uniq, names, opaque, regime)
     positive = [i for i, t in enumerate(uniq) if t.sign > 0]
-    for i, t in enumerate(uniq):
-        if t.sign < 0:
-            # a negative term may be dropped only when strictly dominated by a positive term
-            if any(_ge(proj[j], proj[i]) and not _ge(proj[i], proj[j]) for j in positive):
-                continue
-            raise _NotPolylog("cancellation")
-    long_sum = len(positive) >= NUMPY_FROM and has_numpy()
-    kept_idx = (_undominated_numpy if long_sum else _undominated)(proj, positive)
+    negative = [i for i, t in enumerate(uniq) if t.sign < 0]
+    # a negative term may be dropped only when strictly dominated by a positive term
+    if len(positive) >= NUMPY_FROM and has_numpy():
+        P = _projection_matrix(uniq, names, opaque, regime)
+        if negative:
+            above = _ge_matrix(P[positive], P[negative]) & ~_ge_matrix(P[negative], P[positive]).T
+            if not above.any(axis=0).all():
+                raise _NotPolylog("cancellation")
+        kept_idx = _undominated_numpy(P, positive)
+    else:
+        proj = _projections(uniq, names, opaque, regime)
+        for i in negative:
+            if not any(_ge(proj[j], proj[i]) and not _ge(proj[i], proj[j]) for j in positive):
+                raise _NotPolylog("cancellation")
+        kept_idx = _undominated(proj, positive)
     kept = [uniq[i] for i in sorted(kept_idx)]
     if not kept:
         kept = [uniq[positive[0]]] if positive else uniq[:1]
@@ -794,8 +796,7 @@ def _undominated_numpy(proj: list, positive: list) -> list:
     separates from every other term (``_separated``), and seeks covering pairs only for the rest."""
     import numpy as np
 
-    P = np.asarray([proj[i] for i in positive], dtype=float)
-    n = len(positive)
+    P = np.asarray(proj, dtype=float)[positive]
     ge = _ge_matrix(P, P)          # ge[j, i]: term i = O(term j)
     strict = ge & ~ge.T
     on_frontier = ~strict.any(axis=0)
@@ -1104,13 +1105,13 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     f_terms = tuple(t for t in f.terms if t not in shared)
     if not f_terms:
         return True
+    if len(f_terms) * len(g.terms) >= NUMPY_FROM * 8 and has_numpy():
+        P = _projection_matrix(f_terms + g.terms, names, opaque, regime)
+        return _all_covered_numpy(P[:len(f_terms)], P[len(f_terms):])
     proj = _projections(f_terms + g.terms, names, opaque, regime)
     fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
     same_growth = set(gp)
-    fp = [a for a in fp if a not in same_growth]     # Theta-equal to a term of g
-    if len(fp) * len(gp) < NUMPY_FROM * 8 or not has_numpy():
-        return all(_le_proj(a, gp) for a in fp)
-    return _all_covered_numpy(fp, gp)
+    return all(_le_proj(a, gp) for a in fp if a not in same_growth)     # Theta-equal to a term of g: below it
 
 
 @lru_cache(maxsize=8192)
