@@ -718,13 +718,22 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     negative term is not strictly dominated by a positive one (no unsound cancellation)."""
     if not terms:
         return terms
-    return list(_prune_cached(tuple(terms), regime))
+    kept = _prune_cached(frozenset(terms), regime)
+    out, seen = [], set()
+    for t in terms:          # the caller's order, each term once
+        if t in kept and t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
 
 
 @lru_cache(maxsize=8192)
-def _prune_cached(terms: tuple, regime: Regime) -> tuple:
-    """``_prune`` memoised: the same long sums are pruned again by each view of a bound (a raised
-    _NotPolylog is not memoised)."""
+def _prune_cached(terms: frozenset, regime: Regime) -> frozenset:
+    """``_prune`` memoised by the set of terms: the same long sums are pruned again by each view of
+    a bound, and reach here in different orders (a product multiplied out in another order). Which
+    terms are kept does not depend on their order (every test is a relation between two terms or a
+    term and a pair), so the answer is a set and the caller keeps its own order. A raised
+    _NotPolylog is not memoised."""
     seen, uniq = {}, []
     for t in terms:
         key = (t.powers, t.logs, tuple(_okey(f) for f in t.opaque))
@@ -755,10 +764,8 @@ def _prune_cached(terms: tuple, regime: Regime) -> tuple:
             if not any(_ge(proj[j], proj[i]) and not _ge(proj[i], proj[j]) for j in positive):
                 raise _NotPolylog("cancellation")
         kept_idx = _undominated(proj, positive)
-    kept = [uniq[i] for i in sorted(kept_idx)]
-    if not kept:
-        kept = [uniq[positive[0]]] if positive else uniq[:1]
-    return tuple(kept)
+    # (a sum with a positive term always keeps one: the largest is below no other term)
+    return frozenset(uniq[i] for i in kept_idx)
 
 
 def _undominated(proj: list, positive: list) -> list:
@@ -830,16 +837,49 @@ def _pairs_cover(targets, B, exclude=None):
         M = C >= -TOL
         if exclude is not None:
             M &= ~exclude[start:start + block][:, :, None]
+        covered = _likely_pairs_cover(C, M)
+        out[start:start + len(rows)] = covered
+        if covered.all():
+            continue
+        todo = np.flatnonzero(~covered)
+        C, M, rows_start = C[todo], M[todo], start
         # a covering pair has a member at least the target on the ray that the fewest rows are
         scarce_ray = M.sum(axis=1).argmin(axis=1)
-        ai, ji = np.nonzero(M[np.arange(len(rows)), :, scarce_ray])
+        ai, ji = np.nonzero(M[np.arange(len(todo)), :, scarce_ray])
         for s0 in range(0, len(ai), step):
             a_, j_ = ai[s0:s0 + step], ji[s0:s0 + step]
             p, k = np.nonzero((M[a_, j_][:, None, :] | M[a_]).all(axis=2))
             a_, j_ = a_[p], j_[p]
             ok = _pairs_cover_rows(C[a_, j_], C[a_, k])
-            out[start + a_[ok]] = True
+            out[rows_start + todo[a_[ok]]] = True
     return out
+
+
+def _likely_pairs_cover(C, M):
+    """A quick first pass of ``_pairs_cover``: for each target, the pairs that contain one of
+    its two likeliest partners (the row that falls least short of it on its worst ray, and the row
+    at least as large on the most rays), tried against every other row at once. A pair found here
+    is a pair the full search would find (same test, same tolerances, excluded rows never
+    count); targets left uncovered go to the full search, so answers are unchanged. In the long
+    products of a chain of distinct widths most dominated terms are covered by such a pair."""
+    import numpy as np
+
+    n, m, _r = C.shape
+    covered = np.zeros(n, dtype=bool)
+    allowed = M.any(axis=2)                         # excluded rows have no ray at all
+    idx = np.arange(n)
+    worst = np.where(allowed, C.min(axis=2), -np.inf)
+    for j in (worst.argmax(axis=1), np.where(allowed, M.sum(axis=2), -1).argmax(axis=1)):
+        ok_j = allowed[idx, j] & ~covered
+        a = np.flatnonzero(ok_j)
+        if not len(a):
+            continue
+        cj = C[a, j[a]]                              # [t, ray]
+        pair = (M[a, j[a]][:, None, :] | M[a]).all(axis=2) & allowed[a]
+        t_, k_ = np.nonzero(pair)
+        ok = _pairs_cover_rows(cj[t_], C[a[t_], k_])
+        covered[a[t_[ok]]] = True
+    return covered
 
 
 def _separated_numpy(F, equal):
