@@ -70,6 +70,9 @@ def _snapshot_of(base: th.TheoremBase) -> dict:
     }
 
 
+TOML_LOADS = th.tomllib.loads
+
+
 def _forbid_toml(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a file with a stored snapshot was read as TOML")
@@ -119,6 +122,16 @@ def test_snapshot_gives_the_records_of_a_full_validation(tmp_path, cache, monkey
     if not builtin:
         assert {Path(r.path).parent for r in again.results} == {mine}
         assert again.all_lemmas, "lemmas are restored too"
+    # a new file makes this process write the stamp file again, the restored files' snapshots with it
+    monkeypatch.setattr(th.tomllib, "loads", TOML_LOADS)
+    extra = mine / "added2024.toml"
+    extra.write_text((USER / "user2024extra.toml").read_text(encoding="utf-8").replace(
+        "user2024extra", "added2024").replace("user_2024_extra", "added_2024"), encoding="utf-8")
+    assert th.load_theorems([mine], builtin=builtin, use_env=False).by_id("added_2024_upper")
+    extra.unlink()
+    _new_process()
+    _forbid_toml(monkeypatch)
+    assert _snapshot_of(th.load_theorems([mine], builtin=builtin, use_env=False)) == reference
 
 
 def test_a_check_after_a_cached_load_still_validates_fully(tmp_path, cache, monkeypatch):

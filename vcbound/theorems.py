@@ -729,12 +729,17 @@ def _load_file(path: str, trusted_ok: bool = False, key=False) -> _FileData:
             digest = hashlib.sha256(raw).hexdigest()
     stamp = _stamps().get(path) if digest is not None else None
     lazy = stamp is not None and stamp.get("sha256") == digest
-    data = _from_snapshot(path, stamp.get("data")) if lazy else None
-    if data is None:
+    snap = stamp.get("data") if lazy else None
+    data = snap if isinstance(snap, _FileData) else _from_snapshot(path, snap)
+    if data is not None:
+        # the records replace their JSON (freed now, not kept for the process's life); the stamp
+        # file is written from them
+        stamp["data"] = data
+    else:
         # the checker validates the very bytes that were hashed: a stamp never names other content
         data = _FileChecker(path, lazy=lazy, raw=raw).run()
         if digest is not None and not data.problems:
-            _remember_stamp(path, digest, _snapshot(data), flush=False)   # written once per load
+            _remember_stamp(path, digest, data, flush=False)   # written once per load
     if key is not None:
         _FILE_CACHE[path] = (key, data, lazy)
     return data
@@ -821,8 +826,9 @@ _STAMPS_DIRTY = False
 
 
 def _stamps() -> dict:
-    """The stamp file's entries, ``path -> {"sha256": hex, "data": snapshot or None}``, for files
-    (built-in and user) that passed full validation; read once per process. Missing, unreadable or
+    """The stamp file's entries, ``path -> {"sha256": hex, "data": snapshot}``, for files (built-in
+    and user) that passed full validation; read once per process. ``data`` is the snapshot's JSON
+    until the file is loaded, then its ``_FileData`` (None: no snapshot). Missing, unreadable or
     foreign means: no entries (validate again)."""
     global _STAMPS
     if _STAMPS is None:
@@ -843,12 +849,12 @@ def _stamps() -> dict:
     return _STAMPS
 
 
-def _remember_stamp(path: str, digest: str, snapshot: dict | None = None, flush: bool = True) -> None:
-    """Record that ``path`` with content hash ``digest`` passed full validation (with the snapshot of
-    its records); write the stamp file now, or (``flush=False``) at the next ``_flush_stamps`` (one
-    write for 1,000 new files)."""
+def _remember_stamp(path: str, digest: str, data: _FileData | None = None, flush: bool = True) -> None:
+    """Record that ``path`` with content hash ``digest`` passed full validation (with its records,
+    written as a snapshot); write the stamp file now, or (``flush=False``) at the next
+    ``_flush_stamps`` (one write for 1,000 new files)."""
     global _STAMPS_DIRTY
-    _stamps()[path] = {"sha256": digest, "data": snapshot}
+    _stamps()[path] = {"sha256": digest, "data": data}
     _STAMPS_DIRTY = True
     if flush:
         _flush_stamps()
@@ -876,13 +882,18 @@ def _flush_stamps(keep=None) -> None:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump({"format": _STAMP_FORMAT, "version": __version__, "validator": _validator_fingerprint(),
-                       "files": stamps}, fh, separators=(",", ":"))
+                       "files": {p: _stamp_json(e) for p, e in stamps.items()}}, fh, separators=(",", ":"))
         os.replace(tmp, target)
     except OSError:   # a read-only home, or a directory where the stamp goes, only costs speed
         try:
             os.remove(tmp)       # never leave a .tmp behind (one per run, once)
         except OSError:
             pass
+
+
+def _stamp_json(entry: dict) -> dict:
+    data = entry.get("data")
+    return {"sha256": entry["sha256"], "data": _snapshot(data) if isinstance(data, _FileData) else data}
 
 
 # A record as JSON: the list of its fields' values in declaration order, without ``source`` and
