@@ -157,6 +157,18 @@ def test_numpy_pruning_of_a_product_of_sums_keeps_the_same_terms_as_the_python_o
     assert sorted(asymptotics._undominated_numpy(proj, positive)) == sorted(asymptotics._undominated(proj, positive))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_below_some_row_is_the_any_of_the_whole_matrix(seed):
+    """``_below_some_row`` (rows tried largest first, leaving once found) answers like the whole
+    comparison matrix, ties within the tolerance included."""
+    import numpy as np
+    rng = np.random.default_rng(4000 + seed)
+    r = int(rng.integers(1, 7))
+    G = rng.choice([0.0, 0.5, 1.0, 2.0, 1.0 + 1e-13, 1.0 - 1e-6], size=(int(rng.integers(1, 150)), r))
+    F = rng.choice([0.0, 0.5, 1.0, 2.0, 1.0 + 1e-13, 1.0 - 1e-6], size=(int(rng.integers(1, 90)), r))
+    assert (asymptotics._below_some_row(G, F) == asymptotics._ge_matrix(G, F).any(axis=0)).all()
+
+
 def test_a_term_inside_the_hull_of_three_but_no_pair_is_kept():
     """The pair-only semantics are kept (the reference engine's): d*k*n = (d*k^2 * k*n^2 * d^2*n)^(1/3)
     is below the sum of the three, but no two of them cover it (each pair's mean falls short by 1/2

@@ -39,7 +39,7 @@ LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
 POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least like N^POLY_DELTA (>> logs)
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
-NUMPY_FROM = 64             # sums with this many positive terms are pruned with numpy (imported then)
+NUMPY_FROM = 16             # sums with this many positive terms are pruned with numpy (imported then)
 BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
 SEPARATION_ROUNDS = 12     # rounds of the search for a weighting that separates a term (_separating_weights)
 SEPARATION_MARGIN = 1e-9   # how far below a separated term every other must score (>> TOL)
@@ -207,6 +207,15 @@ class Term:
     logs: tuple            # ((name, b), ...) sorted, b != 0
     opaque: tuple = ()     # sympy factors compared only structurally (sorted by str)
     sign: int = 1
+    # the hash, computed once: terms are keys of every memo and set of the engine, and a long sum's
+    # terms were hashed again by every prune and comparison they took part in
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.powers, self.logs, self.opaque, self.sign)))
+
+    def __hash__(self):
+        return self._hash
 
     def vector(self, names, opaque_names, polynomial: bool = False) -> list[float]:
         """The exponent vector over ``names`` (then the opaque factors); ``polynomial``: the sizes
@@ -254,6 +263,13 @@ class Form:
     terms: tuple = ()      # for 'sum'
     args: tuple = ()       # for 'min'/'max'
     symbols: tuple = field(default=(), compare=False)   # ((name, Symbol), ...) to rebuild exprs
+    _hash: int = field(init=False, repr=False, compare=False, default=0)     # computed once (Term)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.kind, self.terms, self.args)))
+
+    def __hash__(self):
+        return self._hash
 
     def expr(self):
         syms = dict(self.symbols)
@@ -263,18 +279,29 @@ class Form:
         return op(*[a.expr() for a in self.args], evaluate=False)
 
     def names(self) -> set:
-        if self.kind == "sum":
-            out = set()
-            for t in self.terms:
-                out |= {n for n, _ in t.powers} | {n.lstrip(LOGLOG) for n, _ in t.logs}
-            return out
-        return set().union(*(a.names() for a in self.args))
+        """The symbols of the form (computed once per form: every comparison asks)."""
+        cached = self.__dict__.get("_names")
+        if cached is None:
+            if self.kind == "sum":
+                cached = set()
+                for t in self.terms:
+                    cached |= {n for n, _ in t.powers} | {n.lstrip(LOGLOG) for n, _ in t.logs}
+            else:
+                cached = set().union(*(a.names() for a in self.args))
+            cached = frozenset(cached)
+            object.__setattr__(self, "_names", cached)
+        return set(cached)
 
     def opaque_ids(self) -> set:
-        """The opaque factors, as the engine identifies them (``_Opaque``)."""
-        if self.kind == "sum":
-            return {_okey(f) for t in self.terms for f, _ in t.opaque}
-        return set().union(*(a.opaque_ids() for a in self.args))
+        """The opaque factors, as the engine identifies them (``_Opaque``; computed once per form)."""
+        cached = self.__dict__.get("_opaque_ids")
+        if cached is None:
+            if self.kind == "sum":
+                cached = frozenset(_okey(f) for t in self.terms for f, _ in t.opaque)
+            else:
+                cached = frozenset().union(*(a.opaque_ids() for a in self.args))
+            object.__setattr__(self, "_opaque_ids", cached)
+        return set(cached)
 
     def opaque_keys(self) -> set:
         """The opaque factors as text (for output; ``opaque_ids`` inside the engine)."""
@@ -643,7 +670,21 @@ def _projection_matrix(terms, names: tuple, opaque: tuple, regime: Regime):
     """``_projections`` as a numpy matrix (rows = terms), for the vectorised tests of long sums."""
     import numpy as np
     rays = np.asarray(_rays(names, regime, opaque), dtype=float)
-    return _dot_rows(np.asarray([_vector(t, names, opaque, regime.polynomial) for t in terms], dtype=float), rays)
+    table = _vector_table(names, opaque, regime.polynomial)
+    vectors = []
+    for t in terms:
+        v = table.get(t)
+        if v is None:
+            v = table[t] = tuple(t.vector(names, opaque, regime.polynomial))
+        vectors.append(v)
+    return _dot_rows(np.asarray(vectors, dtype=float), rays)
+
+
+@lru_cache(maxsize=512)
+def _vector_table(names: tuple, opaque: tuple, polynomial: bool) -> dict:
+    """Term -> exponent vector over ``names`` and ``opaque``: ``_vector`` for long sums, one table per
+    coordinate system (a memo keyed by term and coordinates hashed the 35 names again per term)."""
+    return {}
 
 
 def _dot_rows(A, B):
@@ -887,6 +928,8 @@ def _separating_weights(C, allowed, rounds: int = SEPARATION_ROUNDS):
     idx = np.arange(n)
     w = np.clip(-C.mean(axis=1), 0.0, None) + 1e-3          # the target minus the mean row, clipped
     w /= w.sum(axis=1, keepdims=True)
+    # the pair test's tolerance is on lambda, so the slack it allows grows with the values
+    margin = SEPARATION_MARGIN * max(1.0, float(np.abs(C).max()) if C.size else 1.0)
     separated = np.zeros(n, dtype=bool)
     partners = np.zeros((n, rounds), dtype=np.intp)
     for k in range(rounds):
@@ -894,7 +937,7 @@ def _separating_weights(C, allowed, rounds: int = SEPARATION_ROUNDS):
         scores[~allowed] = -np.inf
         top = scores.argmax(axis=1)
         partners[:, k] = top
-        separated |= scores[idx, top] < -SEPARATION_MARGIN
+        separated |= scores[idx, top] < -margin
         active = np.flatnonzero(~separated)
         if not len(active):
             partners[:, k + 1:] = top[:, None]
@@ -970,10 +1013,14 @@ def _all_covered_numpy(fp: list, gp: list) -> bool:
     import numpy as np
 
     F, G = np.asarray(fp, dtype=float), np.asarray(gp, dtype=float)
+    if (F > G.max(axis=0) + SEPARATION_MARGIN * max(1.0, np.abs(G).max(), np.abs(F).max())).any():
+        # a term above every term of g on some ray is above every combination of them there (by
+        # more than the pair test's tolerance can make up, which grows with the values)
+        return False
     step = max(1, BROADCAST_LIMIT // max(1, G.size))
     for start in range(0, len(F), step):
         chunk = F[start:start + step]
-        rest = chunk[~_ge_matrix(G, chunk).any(axis=0)]
+        rest = chunk[~_below_some_row(G, chunk)]
         if not len(rest):
             continue
         W = np.clip(rest, 0.0, None)
@@ -982,6 +1029,31 @@ def _all_covered_numpy(fp: list, gp: list) -> bool:
         if not _pairs_cover(rest, G).all():
             return False
     return True
+
+
+def _below_some_row(G, F):
+    """For each row of ``F``: is some row of ``G`` >= it (within TOL) on every ray? ``_ge_matrix(G,
+    F).any(axis=0)`` without the whole matrix: the rows of G are tried largest first, a few dozen
+    at a time, and a row of F leaves once one is found (comparing two sums of 2,000 terms, most
+    terms of one are below one of the largest terms of the other)."""
+    import numpy as np
+
+    G = G[np.argsort(-G.sum(axis=1), kind="stable")]
+    found = np.zeros(len(F), dtype=bool)
+    active = np.arange(len(F))
+    rows = 32
+    for start in range(0, len(G), rows):
+        if not len(active):
+            break
+        block = G[start:start + rows]
+        hit = np.zeros(len(active), dtype=bool)
+        step = max(1, BROADCAST_LIMIT // max(1, block.size))
+        for s0 in range(0, len(active), step):
+            sub = F[active[s0:s0 + step]]
+            hit[s0:s0 + step] = (block[:, None, :] >= sub[None, :, :] - TOL).all(axis=2).any(axis=0)
+        found[active[hit]] = True
+        active = active[~hit]
+    return found
 
 
 def _ge_matrix(A, B):
@@ -1217,10 +1289,16 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     return all(_le_proj(a, gp) for a in fp if a not in same_growth)     # Theta-equal to a term of g: below it
 
 
+@lru_cache(maxsize=16384)
+def _form_le_cached(f: Form, g: Form, regime) -> bool:
+    """``_form_le`` memoised: comparing f with g and then g with f asks both questions twice."""
+    return _form_le(f, g, regime)
+
+
 @lru_cache(maxsize=8192)
 def compare_forms(f: Form, g: Form, regime) -> str:
     """``compare`` for forms already reduced by ``dominant`` (memoised)."""
-    le, ge = _form_le(f, g, regime), _form_le(g, f, regime)
+    le, ge = _form_le_cached(f, g, regime), _form_le_cached(g, f, regime)
     if le and ge:
         return "equal"
     if le:
@@ -1340,7 +1418,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, _okey, _vector, _opaque_growth, _prune_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
