@@ -255,10 +255,13 @@ def parse_architecture(content: str, text: str, filename: str):
     of positive literals and names, a missing argument, ...) is None."""
     if len(text) != len(content) and not _TAIL.fullmatch(text, len(content)):
         return None                    # the limits are checked on ``text``: its tail must hold no tokens
+    direct = _Direct(content, text, filename)
     try:
-        return _Direct(content, text, filename).run()
+        return direct.run()
     except (_Bail, RecursionError):
         return None
+    finally:
+        direct.protos.gens.forget()
 
 
 class _Direct:

@@ -353,6 +353,8 @@ class _Walker:
         # walk(items, state, record) depends only on its arguments. Nested repeats walk the same
         # body from the same few states again and again (2^depth times without this memo).
         self._memo: dict = {}
+        self._zero, self._one = gens.poly(0), gens.poly(1)      # shared: Polys are never changed in place here
+        self._dense: dict = {}              # (input width, width, bias) -> parameters of a dense layer
 
     def walk(self, items, state: _State, record: bool) -> _Totals:
         key = (id(items), state.width, state.sequence, record)
@@ -377,27 +379,33 @@ class _Walker:
             state = sub.state
         if len(subs) == 1:
             return subs[0]
-        # Sums accumulate in place (linear in the terms touched). Lbar bookkeeping: item j's
-        # parameters are seen by every layer after it.
-        zero = lambda: self.poly(0)  # noqa: E731
-        cum, after = zero(), zero()
+        # Every sum accumulates in one dict, in a single pass over the items (a call per term and
+        # field costs more than the arithmetic on a long chain). Lbar bookkeeping: item j's
+        # parameters are seen by every layer after it; that number stays an int while layers are.
+        sums = ({}, {}, {}, {}, {}, {}, {})
+        for sub in subs:
+            for acc, poly in zip(sums, (sub.params, sub.units, sub.mults, sub.depth, sub.layers, sub.rec_units,
+                                        sub.rec_depth)):
+                for m, c in poly.terms.items():
+                    acc[m] = acc.get(m, 0) + c
+        cum: dict = {}
+        after_int, after = 0, None           # layers after the current item: an int, or a Poly
         for sub in reversed(subs):
-            cum._iadd(sub.cum_sum, 1)
-            if after:
-                c = after.constant
-                if c is not None:
-                    cum._iadd(sub.params, c)
-                else:
-                    cum._iadd(sub.params * after, 1)
-            after = after + sub.layers
-
-        def total(name):
-            acc = zero()
-            for x in subs:
-                acc._iadd(getattr(x, name), 1)
-            return acc
-        return _Totals(total("params"), total("units"), total("mults"), total("depth"), total("layers"),
-                       cum, total("rec_units"), total("rec_depth"), state)
+            for poly, coeff in ((sub.cum_sum, 1), (sub.params, after_int) if after is None
+                                else (sub.params * after, 1)):
+                if coeff:
+                    for m, c in poly.terms.items():
+                        cum[m] = cum.get(m, 0) + coeff * c
+            c = sub.layers.constant if after is None else None
+            if c is not None:
+                after_int += c
+            else:
+                after = (after if after is not None else self.poly(after_int)) + sub.layers
+        gens = self.gens
+        params, units, mults, depth, layers, rec_units, rec_depth = (
+            Poly({m: c for m, c in acc.items() if c}, gens) for acc in sums)
+        return _Totals(params, units, mults, depth, layers, Poly({m: c for m, c in cum.items() if c}, gens),
+                       rec_units, rec_depth, state)
 
     def _repeat(self, rep: Repeat, state: _State, record: bool) -> _Totals:
         first = self.walk(rep.body, state, record)
@@ -432,7 +440,7 @@ class _Walker:
         poly = self.poly
         conv = layer.option("convention", self.convention)
         kind = layer.name
-        params = units = mults = depth = layers = rec_units = rec_depth = zero = poly(0)
+        params = units = mults = depth = layers = rec_units = rec_depth = zero = self._zero
         out = _State(layer.size, state.sequence)
         if kind == "input":
             raise self.arch.error("input(...) may only start the architecture", layer.span)
@@ -444,10 +452,13 @@ class _Walker:
                                       layer.span)
             out = _State(state.width, False)
         elif kind == "dense":
-            d, n = poly(state.width), poly(layer.size)
-            bias = layer.option("bias", True)
-            params = d * n + n if bias else d * n
-            units, depth, layers = n, poly(1), poly(1)
+            key = (state.width, layer.size, layer.option("bias", True))
+            params = self._dense.get(key)
+            n = poly(layer.size)
+            if params is None:
+                d = poly(state.width)
+                params = self._dense[key] = d * n + n if key[2] else d * n
+            units, depth, layers = n, self._one, self._one
         else:   # recurrent layers
             if not state.sequence:
                 raise self.arch.error(
@@ -487,8 +498,8 @@ class _Walker:
                 cell_units, cell_mults = 3 * n, 3 * n
             params = directions * one
             units, mults = directions * cell_units, directions * cell_mults
-            depth, layers = poly(1), poly(1)
-            rec_units, rec_depth = units + mults, poly(1)
+            depth = layers = rec_depth = self._one
+            rec_units = units + mults
             h_expr = proj if proj is not None else layer.size
             out = _State(directions * h_expr, True)
         self.kinds.append(layer)
