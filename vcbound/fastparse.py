@@ -259,9 +259,8 @@ def parse_architecture(content: str, text: str, filename: str):
     try:
         return direct.run()
     except (_Bail, RecursionError):
-        return None
-    finally:
         direct.protos.gens.forget()
+        return None
 
 
 class _Direct:
@@ -314,7 +313,8 @@ class _Direct:
             first = first.body[0]
         if first.kind.name != "input":
             raise _Bail
-        return g.Architecture(self.text, self.filename, items)
+        # the sizes' polynomials go with the architecture: counting it starts from them
+        return g.Architecture(self.text, self.filename, items, generators=self.protos.gens)
 
     def tokens(self) -> int:
         n = 0
@@ -389,7 +389,7 @@ class _Direct:
         poly = self.g.plain_number(digits, gens) if digits is not None else self.g.plain_symbol(name, gens)
         if poly is None:
             raise _Bail
-        return poly.expr()
+        return gens.as_sympy(poly)
 
     def layer(self, m, multiplicity):
         name, args = m.group(_NAME_GROUP, _ARGS_GROUP)
@@ -537,4 +537,4 @@ class _Prototypes:
         total = product if total is None else g.plain_result(total + product)
         if total is None or len(total.terms) > g.MAX_SIZE_TERMS:
             raise _Bail
-        return total.expr()
+        return gens.as_sympy(total)

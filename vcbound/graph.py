@@ -141,6 +141,9 @@ class Architecture:
     text: str
     filename: str
     structure: list
+    # polys.Generators holding the sizes as polynomials, when the parser built them (fastparse's
+    # direct route); quantities.count starts from them instead of converting every size again
+    generators: object = field(default=None, repr=False, compare=False)
 
     @cached_property
     def graph(self):

@@ -305,7 +305,7 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     state = _State(width=first.size, sequence=first.option("seq") is not None)
     q.input_dim = first.size
     q.seq_len = first.option("seq")
-    walker = _Walker(arch, convention, Generators())
+    walker = _Walker(arch, convention, arch.generators or Generators())
     with without_cyclic_gc():
         totals = walker._walk(arch.structure[1:], state, record=True)     # walked once: no memo
     q.params, q.units, q.mults, q.depth = totals.params, totals.units, totals.mults, totals.depth
