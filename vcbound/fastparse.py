@@ -421,6 +421,14 @@ class _Prototypes:
         self.activations, self.activation_type = ACTIVATIONS, Activation
         self.gens = graph.Generators()
         self.cache = {}
+        self.defaults = {}
+
+    def default_activation(self, name):
+        """One (frozen) Activation per default name, shared by the layers that leave it out."""
+        act = self.defaults.get(name)
+        if act is None:
+            act = self.defaults[name] = self.activation_type(self.activations[name])
+        return act
 
     def get(self, name, args) -> _Proto:
         proto = self.cache.get((name, args))
@@ -501,7 +509,7 @@ class _Prototypes:
                 else:
                     proto.activation = self.activation_type(act, ())
         if kind.default_activation is not None and proto.activation is None:
-            proto.activation = self.activation_type(self.activations[kind.default_activation])
+            proto.activation = self.default_activation(kind.default_activation)
         return proto
 
     def size(self, toks):
