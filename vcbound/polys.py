@@ -15,6 +15,7 @@ in the terms touched.
 """
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 from functools import cache
 
@@ -208,6 +209,25 @@ class Poly:
 
     def __repr__(self):
         return f"Poly({self.expr()})"
+
+
+def sum_polys(gens: Generators, polys: list) -> Poly:
+    """The sum of ``polys``, each distinct Poly object added once times the number of times it
+    occurs (the items of a long chain share a few: a constant depth, the Polys of repeated widths),
+    into one dict."""
+    terms: dict = {}
+    get = terms.get
+    counts = Counter(map(id, polys))
+    if len(counts) == len(polys):
+        for poly in polys:
+            for m, c in poly.terms.items():
+                terms[m] = get(m, 0) + c
+    else:
+        by_id = dict(zip(map(id, polys), polys))
+        for i, k in counts.items():
+            for m, c in by_id[i].terms.items():
+                terms[m] = get(m, 0) + k * c
+    return Poly({m: c for m, c in terms.items() if c} if 0 in terms.values() else terms, gens)
 
 
 def _mono_mul(a: tuple, b: tuple) -> tuple:

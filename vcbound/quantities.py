@@ -14,12 +14,13 @@ Sequence semantics are checked here too (``last`` needs a sequence, recurrent la
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from types import FunctionType
 
 from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
 from .graph import CONVENTIONS, Architecture, Layer, Repeat, without_cyclic_gc
-from .polys import Generators, Poly
+from .polys import Generators, Poly, sum_polys
 from .presentation import Presentable
 from .tensors import NORM_KEYS, norm_quantities
 
@@ -379,33 +380,44 @@ class _Walker:
             state = sub.state
         if len(subs) == 1:
             return subs[0]
-        # Every sum accumulates in one dict, in a single pass over the items (a call per term and
-        # field costs more than the arithmetic on a long chain). Lbar bookkeeping: item j's
-        # parameters are seen by every layer after it; that number stays an int while layers are.
-        sums = ({}, {}, {}, {}, {}, {}, {})
-        for sub in subs:
-            for acc, poly in zip(sums, (sub.params, sub.units, sub.mults, sub.depth, sub.layers, sub.rec_units,
-                                        sub.rec_depth)):
-                for m, c in poly.terms.items():
-                    acc[m] = acc.get(m, 0) + c
-        cum: dict = {}
+        # Every sum accumulates in one dict (polys.sum_polys; a call per term and field costs more
+        # than the arithmetic on a long chain). Lbar bookkeeping: item j's parameters are seen by
+        # every layer after it; that number stays an int while layers are.
+        gens = self.gens
+        params, units, mults, depth, layers, rec_units, rec_depth = (
+            sum_polys(gens, list(map(attrgetter(name), subs)))
+            for name in ("params", "units", "mults", "depth", "layers", "rec_units", "rec_depth"))
+        # Lbar's sum: a weight per distinct Poly object first (a chain's layers share theirs), the
+        # terms once per object
+        weights: dict = {}                   # id -> [Poly, weight]; the Poly kept, so ids stay unique
         after_int, after = 0, None           # layers after the current item: an int, or a Poly
         for sub in reversed(subs):
-            for poly, coeff in ((sub.cum_sum, 1), (sub.params, after_int) if after is None
-                                else (sub.params * after, 1)):
+            if after is None:
+                if sub.cum_sum is sub.params:       # a single layer: its own parameters, seen once more
+                    parts = ((sub.params, after_int + 1),)
+                else:
+                    parts = ((sub.cum_sum, 1), (sub.params, after_int))
+            else:
+                parts = ((sub.cum_sum, 1), (sub.params * after, 1))
+            for poly, coeff in parts:
                 if coeff:
-                    for m, c in poly.terms.items():
-                        cum[m] = cum.get(m, 0) + coeff * c
+                    w = weights.get(id(poly))
+                    if w is None:
+                        weights[id(poly)] = [poly, coeff]
+                    else:
+                        w[1] += coeff
             c = sub.layers.constant if after is None else None
             if c is not None:
                 after_int += c
             else:
                 after = (after if after is not None else self.poly(after_int)) + sub.layers
-        gens = self.gens
-        params, units, mults, depth, layers, rec_units, rec_depth = (
-            Poly({m: c for m, c in acc.items() if c}, gens) for acc in sums)
-        return _Totals(params, units, mults, depth, layers, Poly({m: c for m, c in cum.items() if c}, gens),
-                       rec_units, rec_depth, state)
+        cum: dict = {}
+        get = cum.get
+        for poly, k in weights.values():
+            for m, c in poly.terms.items():
+                cum[m] = get(m, 0) + k * c
+        cum_sum = Poly({m: c for m, c in cum.items() if c} if 0 in cum.values() else cum, gens)
+        return _Totals(params, units, mults, depth, layers, cum_sum, rec_units, rec_depth, state)
 
     def _repeat(self, rep: Repeat, state: _State, record: bool) -> _Totals:
         first = self.walk(rep.body, state, record)
