@@ -444,18 +444,17 @@ class _Prototypes:
         kind = g.LAYERS.get(name)
         if kind is None:
             raise _Bail
-        toks = []                      # (kind, value, offset): kind 'n' name, 'd' digits, or the punctuation
+        toks = []                      # (kind, value, index): kind 'n' name, 'd' digits, or the punctuation
         if args is not None:
-            for t in _ARG_TOKEN.finditer(args):
-                nm, digits, punct, other = t.groups()
-                if other is not None:
+            for nm, digits, punct, other in _ARG_TOKEN.findall(args):     # a space matches no group
+                if nm:
+                    toks.append(("n", nm, len(toks)))
+                elif digits:
+                    toks.append(("d", digits, len(toks)))
+                elif punct:
+                    toks.append((punct, punct, len(toks)))
+                elif other:
                     raise _Bail
-                if nm is not None:
-                    toks.append(("n", nm, t.start()))
-                elif digits is not None:
-                    toks.append(("d", digits, t.start()))
-                elif punct is not None:
-                    toks.append((punct, punct, t.start()))
         arguments = []
         if toks:
             current = []
@@ -480,12 +479,14 @@ class _Prototypes:
         proto.tokens = len(toks)
         if positional:
             proto.size = self.size(positional[0])
+        if options:                    # where the option names stand (their spans)
+            offsets = [t.start() for t in _ARG_TOKEN.finditer(args) if t.lastindex]
         for opt in options:
             key, value = opt[0][1], opt[2:]
             value_kind = kind.options.get(key)
             if value_kind is None or any(key == k for k, _ in proto.option_offsets):
                 raise _Bail
-            proto.option_offsets.append((key, opt[0][2]))
+            proto.option_offsets.append((key, offsets[opt[0][2]]))
             if value_kind == g.SIZE:
                 proto.options[key] = self.size(value)
                 continue

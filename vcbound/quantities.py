@@ -521,7 +521,8 @@ class _Walker:
                            out.width, layer.span.line, layer.span.column)
             self.rows.append(row)
             self._row_index[layer.id] = row
-        return _Totals(params, units, mults, depth, layers, params * layers, rec_units, rec_depth, out)
+        cum_sum = params if layers is self._one else params * layers     # (the usual case: one layer)
+        return _Totals(params, units, mults, depth, layers, cum_sum, rec_units, rec_depth, out)
 
     def _seen_last(self) -> bool:
         return self._last_seen
