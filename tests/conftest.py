@@ -113,9 +113,17 @@ def _files(root: Path) -> dict:
             for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
 
 
+@pytest.fixture(scope="session")
+def matplotlib_config(tmp_path_factory):
+    """One matplotlib config and font-cache directory for every sandboxed run: matplotlib builds
+    its font cache (~4 s) in a new one, which a HOME per test made every plot test do again."""
+    return tmp_path_factory.mktemp("matplotlib")
+
+
 @pytest.fixture
-def vcbound_bounded(tmp_path):
-    """Run ``python -m vcbound`` in ``tmp_path/work`` with HOME and XDG dirs under ``tmp_path``."""
+def vcbound_bounded(tmp_path, matplotlib_config):
+    """Run ``python -m vcbound`` in ``tmp_path/work`` with HOME and XDG dirs under ``tmp_path``
+    (matplotlib's own cache directory is shared, outside the sandbox)."""
     sandbox = tmp_path / "sandbox"
     work, home, cache = sandbox / "work", sandbox / "home", sandbox / "cache"
     for d in (work, home, cache):
@@ -125,7 +133,7 @@ def vcbound_bounded(tmp_path):
 
     def run(*args, env=None, input=None) -> BoundedRun:
         environ = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(cache), XDG_DATA_HOME=str(home / "data"),
-                       VCBOUND_TEST_PEAK_FILE=str(peak_file))
+                       VCBOUND_TEST_PEAK_FILE=str(peak_file), MPLCONFIGDIR=str(matplotlib_config))
         environ.update(env or {})
         peak_file.unlink(missing_ok=True)
         before = _files(sandbox)

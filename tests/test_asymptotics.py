@@ -124,6 +124,51 @@ def test_numpy_sum_comparison_answers_like_the_python_one(seed):
     assert asymptotics._all_covered_numpy(fp, gp) == all(asymptotics._le_proj(a, gp) for a in fp)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_a_term_the_weighting_search_separates_is_covered_by_no_pair(seed):
+    """``_separating_weights`` lets the pair search skip a term only with a certificate: every term it
+    separates is one that no single term or pair covers (checked by the pure-Python test)."""
+    import random
+
+    import numpy as np
+    rng = random.Random(2000 + seed)
+    r = rng.randint(2, 7)
+    B = np.asarray(_random_projections(rng, rng.randint(2, 60), r))
+    T = np.asarray(_random_projections(rng, rng.randint(1, 30), r))
+    C = B[None, :, :] - T[:, None, :]
+    separated, partners = asymptotics._separating_weights(C, np.ones(C.shape[:2], dtype=bool))
+    assert partners.shape == (len(T), asymptotics.SEPARATION_ROUNDS)
+    for i in np.flatnonzero(separated):
+        assert not asymptotics._le_proj(tuple(T[i]), [tuple(b) for b in B])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_numpy_pruning_of_a_product_of_sums_keeps_the_same_terms_as_the_python_one(seed):
+    """A product of two sums (every term of one times every term of the other) is the shape of a
+    bound such as W*U: many of its terms lie on the hull between others, where the separation search
+    and the pair search both work; both paths keep the same terms."""
+    import random
+    rng = random.Random(3000 + seed)
+    r = rng.randint(3, 8)
+    a = _random_projections(rng, rng.randint(3, 15), r)
+    b = _random_projections(rng, rng.randint(3, 15), r)
+    proj = [tuple(x + y for x, y in zip(u, v)) for u in a for v in b]
+    positive = list(range(len(proj)))
+    assert sorted(asymptotics._undominated_numpy(proj, positive)) == sorted(asymptotics._undominated(proj, positive))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_below_some_row_is_the_any_of_the_whole_matrix(seed):
+    """``_below_some_row`` (rows tried largest first, leaving once found) answers like the whole
+    comparison matrix, ties within the tolerance included."""
+    import numpy as np
+    rng = np.random.default_rng(4000 + seed)
+    r = int(rng.integers(1, 7))
+    G = rng.choice([0.0, 0.5, 1.0, 2.0, 1.0 + 1e-13, 1.0 - 1e-6], size=(int(rng.integers(1, 150)), r))
+    F = rng.choice([0.0, 0.5, 1.0, 2.0, 1.0 + 1e-13, 1.0 - 1e-6], size=(int(rng.integers(1, 90)), r))
+    assert (asymptotics._below_some_row(G, F) == asymptotics._ge_matrix(G, F).any(axis=0)).all()
+
+
 def test_a_term_inside_the_hull_of_three_but_no_pair_is_kept():
     """The pair-only semantics are kept (the reference engine's): d*k*n = (d*k^2 * k*n^2 * d^2*n)^(1/3)
     is below the sum of the three, but no two of them cover it (each pair's mean falls short by 1/2

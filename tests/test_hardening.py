@@ -349,9 +349,11 @@ def test_crlf_theorem_file_loads_like_lf(tmp_path):
 
 
 @pytest.mark.slow
-def test_ten_thousand_theorem_files_load_in_bounded_time(tmp_path):
-    # measured ~7 s cold on 2 cores (every file parsed and validated), ~0.2 s warm (stat only)
-    n = 10_000
+def test_thousands_of_theorem_files_load_in_bounded_time(tmp_path):
+    # 3,000 files: enough for a quadratic pass to show (9 million pairs) in a tenth of the suite's
+    # time that 10,000 took (22 s); measured ~5 s cold on 2 cores (every file parsed and
+    # validated), well under 0.1 s warm (stat only)
+    n = 3_000
     for i in range(n):
         key = f"gen{i:05d}"
         (tmp_path / f"{key}.toml").write_text(_theorem_file(key, bound=f"w^2*k + {i + 1}*w"), encoding="utf-8")
@@ -369,8 +371,8 @@ def test_ten_thousand_theorem_files_load_in_bounded_time(tmp_path):
     assert sum(r.id.startswith("gen") for r in base.results) == n
     assert [Path(p.path).name for p in base.problems] == ["gen99999.toml"]
     assert again is base
-    assert cold < 30, f"cold load of {n} files took {cold:.1f} s of CPU"
-    assert warm < 2, f"warm load of {n} files took {warm:.1f} s of CPU"
+    assert cold < 15, f"cold load of {n} files took {cold:.1f} s of CPU"
+    assert warm < 1, f"warm load of {n} files took {warm:.1f} s of CPU"
 
 
 # ---- theorem-base isolation -------------------------------------------------------------------------

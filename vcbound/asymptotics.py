@@ -39,8 +39,10 @@ LOG_WEIGHT = 1e-6          # a log factor counts as an infinitesimal power
 POLY_DELTA = 1e-3          # polynomially related sizes: each grows at least like N^POLY_DELTA (>> logs)
 LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
-NUMPY_FROM = 64             # sums with this many positive terms are pruned with numpy (imported then)
+NUMPY_FROM = 16             # sums with this many positive terms are pruned with numpy (imported then)
 BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
+SEPARATION_ROUNDS = 12     # rounds of the search for a weighting that separates a term (_separating_weights)
+SEPARATION_MARGIN = 1e-9   # how far below a separated term every other must score (>> TOL)
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
 # symbols that tend to 0, not to infinity (accuracy and confidence of sample-complexity bounds):
@@ -205,6 +207,15 @@ class Term:
     logs: tuple            # ((name, b), ...) sorted, b != 0
     opaque: tuple = ()     # sympy factors compared only structurally (sorted by str)
     sign: int = 1
+    # the hash, computed once: terms are keys of every memo and set of the engine, and a long sum's
+    # terms were hashed again by every prune and comparison they took part in
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.powers, self.logs, self.opaque, self.sign)))
+
+    def __hash__(self):
+        return self._hash
 
     def vector(self, names, opaque_names, polynomial: bool = False) -> list[float]:
         """The exponent vector over ``names`` (then the opaque factors); ``polynomial``: the sizes
@@ -252,6 +263,13 @@ class Form:
     terms: tuple = ()      # for 'sum'
     args: tuple = ()       # for 'min'/'max'
     symbols: tuple = field(default=(), compare=False)   # ((name, Symbol), ...) to rebuild exprs
+    _hash: int = field(init=False, repr=False, compare=False, default=0)     # computed once (Term)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.kind, self.terms, self.args)))
+
+    def __hash__(self):
+        return self._hash
 
     def expr(self):
         syms = dict(self.symbols)
@@ -261,18 +279,29 @@ class Form:
         return op(*[a.expr() for a in self.args], evaluate=False)
 
     def names(self) -> set:
-        if self.kind == "sum":
-            out = set()
-            for t in self.terms:
-                out |= {n for n, _ in t.powers} | {n.lstrip(LOGLOG) for n, _ in t.logs}
-            return out
-        return set().union(*(a.names() for a in self.args))
+        """The symbols of the form (computed once per form: every comparison asks)."""
+        cached = self.__dict__.get("_names")
+        if cached is None:
+            if self.kind == "sum":
+                cached = set()
+                for t in self.terms:
+                    cached |= {n for n, _ in t.powers} | {n.lstrip(LOGLOG) for n, _ in t.logs}
+            else:
+                cached = set().union(*(a.names() for a in self.args))
+            cached = frozenset(cached)
+            object.__setattr__(self, "_names", cached)
+        return set(cached)
 
     def opaque_ids(self) -> set:
-        """The opaque factors, as the engine identifies them (``_Opaque``)."""
-        if self.kind == "sum":
-            return {_okey(f) for t in self.terms for f, _ in t.opaque}
-        return set().union(*(a.opaque_ids() for a in self.args))
+        """The opaque factors, as the engine identifies them (``_Opaque``; computed once per form)."""
+        cached = self.__dict__.get("_opaque_ids")
+        if cached is None:
+            if self.kind == "sum":
+                cached = frozenset(_okey(f) for t in self.terms for f, _ in t.opaque)
+            else:
+                cached = frozenset().union(*(a.opaque_ids() for a in self.args))
+            object.__setattr__(self, "_opaque_ids", cached)
+        return set(cached)
 
     def opaque_keys(self) -> set:
         """The opaque factors as text (for output; ``opaque_ids`` inside the engine)."""
@@ -641,7 +670,29 @@ def _projection_matrix(terms, names: tuple, opaque: tuple, regime: Regime):
     """``_projections`` as a numpy matrix (rows = terms), for the vectorised tests of long sums."""
     import numpy as np
     rays = np.asarray(_rays(names, regime, opaque), dtype=float)
-    return np.asarray([_vector(t, names, opaque, regime.polynomial) for t in terms], dtype=float) @ rays.T
+    table = _vector_table(names, opaque, regime.polynomial)
+    vectors = []
+    for t in terms:
+        v = table.get(t)
+        if v is None:
+            v = table[t] = tuple(t.vector(names, opaque, regime.polynomial))
+        vectors.append(v)
+    return _dot_rows(np.asarray(vectors, dtype=float), rays)
+
+
+@lru_cache(maxsize=512)
+def _vector_table(names: tuple, opaque: tuple, polynomial: bool) -> dict:
+    """Term -> exponent vector over ``names`` and ``opaque``: ``_vector`` for long sums, one table per
+    coordinate system (a memo keyed by term and coordinates hashed the 35 names again per term)."""
+    return {}
+
+
+def _dot_rows(A, B):
+    """``A @ B.T`` without BLAS: these products are small (hundreds of rows, tens of rays), and
+    OpenBLAS wakes its thread pool for them, whose spinning threads cost more CPU than the product
+    (a third of a 10-layer symbolic query on 2 busy cores)."""
+    import numpy as np
+    return np.einsum("ik,jk->ij", A, B)
 
 
 def _ge(pb: tuple, pa: tuple) -> bool:
@@ -718,13 +769,22 @@ def _prune(terms: list[Term], regime: Regime) -> list[Term]:
     negative term is not strictly dominated by a positive one (no unsound cancellation)."""
     if not terms:
         return terms
-    return list(_prune_cached(tuple(terms), regime))
+    kept = _prune_cached(frozenset(terms), regime)
+    out, seen = [], set()
+    for t in terms:          # the caller's order, each term once
+        if t in kept and t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
 
 
 @lru_cache(maxsize=8192)
-def _prune_cached(terms: tuple, regime: Regime) -> tuple:
-    """``_prune`` memoised: the same long sums are pruned again by each view of a bound (a raised
-    _NotPolylog is not memoised)."""
+def _prune_cached(terms: frozenset, regime: Regime) -> frozenset:
+    """``_prune`` memoised by the set of terms: the same long sums are pruned again by each view of
+    a bound, and reach here in different orders (a product multiplied out in another order). Which
+    terms are kept does not depend on their order (every test is a relation between two terms or a
+    term and a pair), so the answer is a set and the caller keeps its own order. A raised
+    _NotPolylog is not memoised."""
     seen, uniq = {}, []
     for t in terms:
         key = (t.powers, t.logs, tuple(_okey(f) for f in t.opaque))
@@ -755,10 +815,8 @@ def _prune_cached(terms: tuple, regime: Regime) -> tuple:
             if not any(_ge(proj[j], proj[i]) and not _ge(proj[i], proj[j]) for j in positive):
                 raise _NotPolylog("cancellation")
         kept_idx = _undominated(proj, positive)
-    kept = [uniq[i] for i in sorted(kept_idx)]
-    if not kept:
-        kept = [uniq[positive[0]]] if positive else uniq[:1]
-    return tuple(kept)
+    # (a sum with a positive term always keeps one: the largest is below no other term)
+    return frozenset(uniq[i] for i in kept_idx)
 
 
 def _undominated(proj: list, positive: list) -> list:
@@ -828,18 +886,102 @@ def _pairs_cover(targets, B, exclude=None):
         rows = targets[start:start + block]
         C = B[None, :, :] - rows[:, None, :]                 # C[i, j] = B[j] - rows[i]
         M = C >= -TOL
+        allowed = np.ones(C.shape[:2], dtype=bool)
         if exclude is not None:
-            M &= ~exclude[start:start + block][:, :, None]
+            allowed = ~exclude[start:start + block]
+            M &= allowed[:, :, None]
+        separated, partners = _separating_weights(C, allowed)
+        covered = _likely_pairs_cover(C, M, partners, separated)
+        out[start:start + len(rows)] = covered
+        if (covered | separated).all():
+            continue
+        todo = np.flatnonzero(~(covered | separated))
+        C, M, rows_start = C[todo], M[todo], start
         # a covering pair has a member at least the target on the ray that the fewest rows are
         scarce_ray = M.sum(axis=1).argmin(axis=1)
-        ai, ji = np.nonzero(M[np.arange(len(rows)), :, scarce_ray])
+        ai, ji = np.nonzero(M[np.arange(len(todo)), :, scarce_ray])
         for s0 in range(0, len(ai), step):
             a_, j_ = ai[s0:s0 + step], ji[s0:s0 + step]
             p, k = np.nonzero((M[a_, j_][:, None, :] | M[a_]).all(axis=2))
             a_, j_ = a_[p], j_[p]
             ok = _pairs_cover_rows(C[a_, j_], C[a_, k])
-            out[start + a_[ok]] = True
+            out[rows_start + todo[a_[ok]]] = True
     return out
+
+
+def _separating_weights(C, allowed, rounds: int = SEPARATION_ROUNDS):
+    """A search for a weighting of the rays that separates each target from every allowed row
+    (``C[i, j]`` = row j minus target i): ``w >= 0`` with ``sum(w) = 1`` and ``w . C[i, j] <
+    -SEPARATION_MARGIN`` for every allowed j proves that no convex combination of rows is >= the
+    target on every ray (a combination within the pair search's tolerance would score above
+    -SEPARATION_MARGIN), so the target is kept without the pair search. A perceptron: each round
+    moves each target's weighting away from the row that scores highest against it. Returns the
+    separated targets and, per round, that highest row (``partners[i, k]``): for a target that is
+    dominated, the rows above it in the weightings tried are its likeliest covering pairs.
+
+    The three fixed weightings of ``_separated_numpy`` miss the terms of a long product that lie on
+    its hull between others (W*U of a chain of distinct widths: 44 of 105 kept terms), and proving
+    those uncovered by trying every pair was most of a symbolic query; a few rounds separate them."""
+    import numpy as np
+
+    n, m, _r = C.shape
+    idx = np.arange(n)
+    w = np.clip(-C.mean(axis=1), 0.0, None) + 1e-3          # the target minus the mean row, clipped
+    w /= w.sum(axis=1, keepdims=True)
+    # the pair test's tolerance is on lambda, so the slack it allows grows with the values
+    margin = SEPARATION_MARGIN * max(1.0, float(np.abs(C).max()) if C.size else 1.0)
+    separated = np.zeros(n, dtype=bool)
+    partners = np.zeros((n, rounds), dtype=np.intp)
+    for k in range(rounds):
+        scores = np.einsum("ijr,ir->ij", C, w)
+        scores[~allowed] = -np.inf
+        top = scores.argmax(axis=1)
+        partners[:, k] = top
+        separated |= scores[idx, top] < -margin
+        active = np.flatnonzero(~separated)
+        if not len(active):
+            partners[:, k + 1:] = top[:, None]
+            break
+        step = -C[active, top[active]]
+        w[active] = np.clip(w[active] + step / (1.0 + k) ** 0.5, 0.0, None)
+        total = w[active].sum(axis=1, keepdims=True)
+        w[active] = np.where(total > 0, w[active] / np.where(total > 0, total, 1.0), 1.0 / w.shape[1])
+    return separated, partners
+
+
+def _likely_pairs_cover(C, M, partners, skip):
+    """A quick first pass of ``_pairs_cover``: for each target (not in ``skip``), the pairs that
+    contain one of its likeliest partners (the row that falls least short of it on its worst ray,
+    the row at least as large on the most rays, and the rows that ``_separating_weights`` found
+    above it), tried against every other row at once. A pair found here is a pair the full search
+    would find (same test, same tolerances, excluded rows never count); targets left uncovered go
+    to the full search, so answers are unchanged."""
+    import numpy as np
+
+    n, m, _r = C.shape
+    covered = np.zeros(n, dtype=bool)
+    allowed = M.any(axis=2)                         # excluded rows have no ray at all
+    idx = np.arange(n)
+    worst = np.where(allowed, C.min(axis=2), -np.inf)
+    candidates = [worst.argmax(axis=1), np.where(allowed, M.sum(axis=2), -1).argmax(axis=1)]
+    tried = set()
+    for k in range(partners.shape[1]):
+        candidates.append(partners[:, k])
+    for j in candidates:
+        key = j.tobytes()
+        if key in tried:
+            continue
+        tried.add(key)
+        ok_j = allowed[idx, j] & ~covered & ~skip
+        a = np.flatnonzero(ok_j)
+        if not len(a):
+            continue
+        cj = C[a, j[a]]                              # [t, ray]
+        pair = (M[a, j[a]][:, None, :] | M[a]).all(axis=2) & allowed[a]
+        t_, k_ = np.nonzero(pair)
+        ok = _pairs_cover_rows(cj[t_], C[a[t_], k_])
+        covered[a[t_[ok]]] = True
+    return covered
 
 
 def _separated_numpy(F, equal):
@@ -851,10 +993,14 @@ def _separated_numpy(F, equal):
     that are dominated."""
     import numpy as np
 
-    below = (F[None, :, :] < F[:, None, :]).sum(axis=1).astype(float)     # [a, ray]: rows a exceeds
+    # below[a, ray]: how many rows a exceeds on that ray (a rank in the sorted column, not an
+    # n x n x rays comparison)
+    below = np.empty_like(F)
+    for k in range(F.shape[1]):
+        below[:, k] = np.searchsorted(np.sort(F[:, k]), F[:, k], side="left")
     out = np.zeros(len(F), dtype=bool)
     for W in (np.clip(F, 0.0, None), np.clip(F - F.mean(axis=0), 0.0, None), below):
-        scores = F @ W.T                  # scores[j, a] = <F_j, w_a>
+        scores = _dot_rows(F, W)          # scores[j, a] = <F_j, w_a>
         top = np.diag(scores)
         out |= np.where(equal, True, scores < top[None, :] - TOL).all(axis=0)
     return out
@@ -867,18 +1013,47 @@ def _all_covered_numpy(fp: list, gp: list) -> bool:
     import numpy as np
 
     F, G = np.asarray(fp, dtype=float), np.asarray(gp, dtype=float)
+    if (F > G.max(axis=0) + SEPARATION_MARGIN * max(1.0, np.abs(G).max(), np.abs(F).max())).any():
+        # a term above every term of g on some ray is above every combination of them there (by
+        # more than the pair test's tolerance can make up, which grows with the values)
+        return False
     step = max(1, BROADCAST_LIMIT // max(1, G.size))
     for start in range(0, len(F), step):
         chunk = F[start:start + step]
-        rest = chunk[~_ge_matrix(G, chunk).any(axis=0)]
+        rest = chunk[~_below_some_row(G, chunk)]
         if not len(rest):
             continue
         W = np.clip(rest, 0.0, None)
-        if ((G @ W.T) < (rest * W).sum(axis=1) - TOL).all(axis=0).any():
+        if (_dot_rows(G, W) < (rest * W).sum(axis=1) - TOL).all(axis=0).any():
             return False
         if not _pairs_cover(rest, G).all():
             return False
     return True
+
+
+def _below_some_row(G, F):
+    """For each row of ``F``: is some row of ``G`` >= it (within TOL) on every ray? ``_ge_matrix(G,
+    F).any(axis=0)`` without the whole matrix: the rows of G are tried largest first, a few dozen
+    at a time, and a row of F leaves once one is found (comparing two sums of 2,000 terms, most
+    terms of one are below one of the largest terms of the other)."""
+    import numpy as np
+
+    G = G[np.argsort(-G.sum(axis=1), kind="stable")]
+    found = np.zeros(len(F), dtype=bool)
+    active = np.arange(len(F))
+    rows = 32
+    for start in range(0, len(G), rows):
+        if not len(active):
+            break
+        block = G[start:start + rows]
+        hit = np.zeros(len(active), dtype=bool)
+        step = max(1, BROADCAST_LIMIT // max(1, block.size))
+        for s0 in range(0, len(active), step):
+            sub = F[active[s0:s0 + step]]
+            hit[s0:s0 + step] = (block[:, None, :] >= sub[None, :, :] - TOL).all(axis=2).any(axis=0)
+        found[active[hit]] = True
+        active = active[~hit]
+    return found
 
 
 def _ge_matrix(A, B):
@@ -1114,10 +1289,16 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     return all(_le_proj(a, gp) for a in fp if a not in same_growth)     # Theta-equal to a term of g: below it
 
 
+@lru_cache(maxsize=16384)
+def _form_le_cached(f: Form, g: Form, regime) -> bool:
+    """``_form_le`` memoised: comparing f with g and then g with f asks both questions twice."""
+    return _form_le(f, g, regime)
+
+
 @lru_cache(maxsize=8192)
 def compare_forms(f: Form, g: Form, regime) -> str:
     """``compare`` for forms already reduced by ``dominant`` (memoised)."""
-    le, ge = _form_le(f, g, regime), _form_le(g, f, regime)
+    le, ge = _form_le_cached(f, g, regime), _form_le_cached(g, f, regime)
     if le and ge:
         return "equal"
     if le:
@@ -1237,7 +1418,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, _okey, _vector, _opaque_growth, _prune_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
