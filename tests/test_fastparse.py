@@ -316,9 +316,9 @@ def test_direct_route_stays_within_the_parse_limits(monkeypatch):
     deep = "input(d) -> " + "(" * 150 + "dense(n)" + ")" * 150
     assert parse_architecture(deep, deep, "x") is None
     monkeypatch.setattr(graph, "MAX_TOKENS", 40)
-    text = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 4)        # 3 + 4 * 11 tokens
+    text = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 4)        # 4 + 4 * (1 + 10) = 48 tokens
     assert parse_architecture(text, text, "x") is None
     with pytest.raises(ArchSyntaxError, match="more than 40 tokens"):
         parse(text)
-    short = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 3)      # 3 + 3 * 11 + 2 tokens
+    short = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 3)      # 4 + 3 * 11 = 37 tokens
     assert parse_architecture(short, short, "x") is not None

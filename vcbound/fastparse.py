@@ -1,17 +1,27 @@
 """The common subset of the architecture language, parsed without lark's LALR machinery.
 
-In: architecture text. Out: the very tree ``graph.arch_parser()`` (``grammar/arch.lark``, with
-``propagate_positions``) would give, with the same rule names, tokens and positions, or ``None`` when
-the text leaves the subset or is not valid. ``None`` sends the text to lark, so every syntax error is
-still lark's, reported by ``expressions.syntax_error``; semantic checks (layer names, options, sizes)
-run on the tree in ``graph._Builder`` whichever parser built it.
+Two routes, tried in this order by ``graph.parse``:
+
+- ``parse_architecture`` (the direct route): architecture text -> the ``graph.Architecture`` itself,
+  its layers built straight from a layer-level scan (one regular-expression match per arrow, layer,
+  parenthesis or repeat count; each distinct (name, argument text) read once), with the sizes'
+  polynomials handed on to ``quantities.count``. It answers only for valid text it is sure of
+  (plain sizes, known names and options, within graph.parse's token and nesting limits), else None;
+  it never raises.
+- ``parse_tree``: architecture text -> the very tree ``graph.arch_parser()`` (``grammar/arch.lark``,
+  with ``propagate_positions``) would give, with the same rule names, tokens and positions, or
+  ``None`` when the text leaves the subset or is not valid. ``None`` sends the text to lark, so every
+  syntax error is still lark's, reported by ``expressions.syntax_error``; semantic checks (layer
+  names, options, sizes) run on the tree in ``graph._Builder`` whichever parser built it, and every
+  error comes from there as before.
 
 Why: lark spends ~20 us per token building its tree with propagated positions (two seconds for a
 10,000-layer chain); one regular expression and a recursive descent over the subset take a tenth of that.
 The subset: layers ``name`` / ``name(arg, key=value, ...)`` joined by ``->``, parenthesised chains,
 repeats ``block^N`` / ``block^L``, and argument values that are sums, differences, products and
 quotients of numbers and names (no powers, calls, signs or parenthesised sub-expressions: lark takes
-those). tests/test_fastparse.py compares the two parsers' trees on generated architectures.
+those). tests/test_fastparse.py compares the two parsers' trees on generated architectures, and
+the direct route's architectures and counts with the tree route's (or its error).
 """
 from __future__ import annotations
 
