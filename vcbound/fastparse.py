@@ -245,6 +245,7 @@ _SCAN_LAYERS = re.compile(
 _NAME_GROUP, _ARGS_GROUP, _COUNT_NUMBER, _COUNT_NAME = 3, 4, 8, 9
 # inside an argument list: a name, digits, the punctuation of the subset (a ',' '=' '+' '*'), spaces
 _ARG_TOKEN = re.compile(r"(?:[ \t\f\n]++|\r\n)++|(" + _NAME + r")|([0-9]++)|([,=+*])|(.)", re.DOTALL)
+_NEWLINE = re.compile("\n")
 _TAIL = re.compile(r"(?:[ \t\f\r\n]++|#[^\n]*+)*+")
 _MAX_PLAIN_OPS = 64      # longer sums are left to the general path (whose recursion limits they may meet)
 _MAX_DEPTH = 100         # parenthesised chains nested deeper are left to the full checks and lark
@@ -283,8 +284,7 @@ class _Direct:
         self.content, self.text, self.filename = content, text, filename
         self.protos = _Prototypes(graph)
         self.next_id = 0
-        nl = content.count("\n")
-        self.newlines = [i for i, ch in enumerate(content) if ch == "\n"] if nl else None
+        self.newlines = [m.start() for m in _NEWLINE.finditer(content)] if "\n" in content else None
 
     def run(self):
         g = self.g
