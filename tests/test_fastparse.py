@@ -1,5 +1,7 @@
 """vcbound.fastparse against lark: on the subset it parses, the same tree with the same positions;
-everything else (and every invalid text) is left to lark.
+everything else (and every invalid text) is left to lark. Its direct route (``parse_architecture``,
+layers straight from the scan) against the tree route: the same architecture, field by field, or
+no architecture and the tree route's own error.
 
 The architectures are generated from seeds: layers (known, unknown and misspelt names), arguments
 and options whose values are sums, products and quotients of numbers and names, parenthesised
@@ -14,7 +16,7 @@ import pytest
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from vcbound.fastparse import parse_tree
+from vcbound.fastparse import parse_architecture, parse_tree
 from vcbound.graph import arch_parser, parse
 from vcbound.errors import ArchSyntaxError, VcboundError
 
@@ -155,6 +157,7 @@ def test_parse_gives_the_same_architecture_or_error_either_way(seed, monkeypatch
                  str(l.multiplicity), l.span) for l in arch.layers]
 
     fast = outcome()
+    monkeypatch.setattr(graph, "parse_architecture", lambda content, text, filename: None)
     monkeypatch.setattr(graph, "parse_tree", lambda text: None)
     assert outcome() == fast
 
@@ -177,3 +180,145 @@ def test_plain_sizes_are_what_sympy_arithmetic_gives(seed):
         return
     assert plain == general and type(plain) is type(general), text
     assert plain.is_integer and plain.is_positive
+
+
+# ---- the direct route ------------------------------------------------------------------------------
+VALID_LAYERS = [
+    "dense({s})", "dense({s}, act={a})", "dense({s}, bias={b}, act={a})", "dense({s}, convention=keras)",
+    "rnn({s}, act={a}, bidirectional={b})", "lstm({s})", "lstm({s}, bias={b}, recurrent_act={a}, act={a})",
+    "lstm({s}, proj={s}, convention=torch)", "gru({s}, reset_after={b})", "gru({s},convention=textbook)", "last",
+    "last()",
+]
+# what the direct route leaves to the tree route: valid but outside it, or an error at some span
+SPOILERS = ["dense(n - 1)", "dense(n/2)", "dense(0)", "dense(2.5)", "dense(1e3)", "dense(n^2)", "dense(e)",
+            "dense(log)", "dense(n__x)", "dense(n, act=poly(2))", "dense(n, act=poly)", "dense(n, act=relux)",
+            "dense(n, bias=maybe)", "dense(n, bias=true, bias=false)", "dense(n, act=relu, act=tanh)",
+            "dense()", "dense(n, m)", "dense(n,)", "dense(, n)", "dense(n, seq=T)", "lstn(n)", "relu",
+            "dense(n # comment\n)", "dense\n(n)", "dense(n)^(L+1)", "dense(n)^0", "dense(n)^2.5",
+            "dense(1000000000000000000)", "dense(999999999*999999999*999)", "dense(a+b+c+d+e1+f+g+h+i)",
+            "dense(n\r)", "dense(n) dense(m)", "dense(5n)", "dense(n)^-2", "dense(n, act=true)",
+            "dense(n, convention=tf)", "dense(n, act = relu)"]
+
+
+def _inner_gap(rng) -> str:
+    """A gap inside an argument list (a comment there leaves the direct route)."""
+    return _gap(rng).replace("# note", "")
+
+
+def _size_text(rng) -> str:
+    atoms = [rng.choice(["1", "7", "64", "n", "d", "h2", "k", "T", "n_1"]) for _ in range(rng.randint(1, 4))]
+    return atoms[0] + "".join(_inner_gap(rng) + rng.choice("+*") + _inner_gap(rng) + a for a in atoms[1:])
+
+
+def _valid_chain(rng, spoiled: list, depth=0) -> str:
+    blocks = []
+    for _ in range(rng.randint(1, 4)):
+        if depth < 3 and rng.random() < 0.2:
+            block = "(" + _gap(rng) + _valid_chain(rng, spoiled, depth + 1) + _gap(rng) + ")"
+        elif rng.random() < 0.04:
+            block = rng.choice(SPOILERS)
+            spoiled.append(block)
+        else:
+            block = rng.choice(VALID_LAYERS).format(s=_size_text(rng), a=rng.choice(["relu", "tanh", "sigmoid", "sign"]),
+                                                    b=rng.choice(["true", "false"]))
+            block = block.replace(", ", "," + _inner_gap(rng)).replace("(", "(" + _inner_gap(rng), 1)
+        if rng.random() < 0.25:
+            block += _gap(rng) + "^" + rng.choice(["", " "]) + rng.choice(["3", "L", "12", "01", "M"])
+        blocks.append(block)
+    return (_gap(rng) + "->" + _gap(rng)).join(blocks)
+
+
+def _architecture_fields(items):
+    """Everything graph.parse builds, exactly: sympy values by srepr, positions, ids, options in order."""
+    import sympy
+    from vcbound.graph import Repeat
+
+    def value(v):
+        return (type(v).__name__, sympy.srepr(v) if isinstance(v, sympy.Basic) else repr(v))
+    out = []
+    for item in items:
+        if isinstance(item, Repeat):
+            out.append(("repeat", value(item.count), item.span, _architecture_fields(item.body)))
+        else:
+            out.append((item.id, item.kind, item.span, value(item.size), repr(item.activation),
+                        [(k, value(v)) for k, v in item.options.items()], value(item.multiplicity),
+                        list(item.option_spans.items())))
+    return out
+
+
+def _counts(arch):
+    """Every count under every convention (or the count's error), twice over: the direct route hands
+    its size polynomials to the count, which must give the same counts each time."""
+    from vcbound.quantities import count
+    out = []
+    for convention in ("torch", "keras", "textbook", "torch"):
+        try:
+            q = count(arch, convention)
+        except VcboundError as exc:
+            out.append(str(exc))
+            continue
+        out.append([str(v) for v in (q.params, q.units, q.mults, q.depth, q.lbar_sum, q.lbar, q.output_dim,
+                                     q.recurrent_units, q.recurrent_depth)]
+                   + [(r.id, str(r.params), str(r.units), str(r.mults), str(r.output_width)) for r in q.rows])
+    return out
+
+
+def _outcome(text):
+    try:
+        arch = parse(text, "a.arch")
+    except VcboundError as exc:
+        return str(exc)
+    return arch.text, arch.filename, _architecture_fields(arch.structure), _counts(arch)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_direct_route_builds_what_the_tree_route_builds(seed, monkeypatch):
+    """graph.parse with and without the direct route: the same architecture and counts, or the same
+    error; and the direct route takes every text the spoilers leave alone."""
+    import vcbound.graph as graph
+    rng = random.Random(40_000 + seed)
+    head = rng.choice(["input(d, seq=T)", "input(7,seq = T)", "input(d)", "input(n0 + 2*k)", "(input(d))"])
+    spoiled = []
+    text = _gap(rng) + head + _gap(rng) + "->" + _gap(rng) + _valid_chain(rng, spoiled) \
+        + rng.choice(["", "\n", " # end\n\n", " "])
+    direct = parse_architecture(graph._without_trailing_blank(text), text, "a.arch")
+    if not spoiled:
+        assert direct is not None, text
+    fast = _outcome(text)
+    monkeypatch.setattr(graph, "parse_architecture", lambda content, text, filename: None)
+    assert _outcome(text) == fast, text
+    monkeypatch.setattr(graph, "parse_tree", lambda text: None)
+    assert _outcome(text) == fast, text
+    if direct is not None:
+        assert (direct.text, direct.filename, _architecture_fields(direct.structure), _counts(direct)) == fast
+
+
+@pytest.mark.parametrize("text", [
+    "input(d) -> dense(n)^1 -> dense(n)^2^3", "input(d) -> ((((((((((dense(n))^2)^2)^2)^2)^2)^2)^2)^2)^2)",
+    "input(d) -> dense(n)  # trailing comment\n# and a line\n\n", "input(d) -> dense(n)\r\n-> dense(m)\r\n",
+    "input(d) -> dense(n)\r-> last", "input(d) -> dense(n) ->", "input(d) -> )dense(n)(", "input(d) -> (dense(n)",
+    "input(d) -> dense(n))", "input(d) -> dense(n) -> input(d)", "dense(n) -> input(d)", "input(d) -> dense(n)\x0b",
+    "input(d)\n-> dense(n,\n act=relu)\n-> dense(\n 1)", "input(d) -> dense(n)\u00a0",
+])
+def test_direct_route_edges(text, monkeypatch):
+    """Repeats of repeats, nesting past the limit, trailing comments, CRLF and a lone CR, broken
+    parentheses, misplaced input layers, odd spaces: the same outcome either way."""
+    import vcbound.graph as graph
+    fast = _outcome(text)
+    monkeypatch.setattr(graph, "parse_architecture", lambda content, text, filename: None)
+    assert _outcome(text) == fast
+
+
+def test_direct_route_stays_within_the_parse_limits(monkeypatch):
+    """Texts past graph.parse's token and nesting limits never take the direct route (graph.parse
+    skips those scans when it does)."""
+    import vcbound.graph as graph
+    deep = "input(d) -> " + "(" * 150 + "dense(n)" + ")" * 150
+    assert parse_architecture(deep, deep, "x") is None
+    monkeypatch.setattr(graph, "MAX_TOKENS", 40)
+    text = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 4)        # 4 + 4 * (1 + 10) = 48 tokens
+    assert parse_architecture(text, text, "x") is None
+    with pytest.raises(ArchSyntaxError, match="more than 40 tokens"):
+        parse(text)
+    short = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 3)      # 4 + 3 * 11 = 37 tokens
+    assert parse_architecture(short, short, "x") is not None

@@ -57,7 +57,19 @@ def _sympy():
 def make_symbol(name: str, integer: bool = False):
     """The one way vcbound makes a symbol: positive (sizes tend to +oo), optionally integer."""
     sp = _sympy()
-    return sp.Symbol(name, positive=True, integer=True) if integer else sp.Symbol(name, positive=True)
+    symbol = sp.Symbol(name, positive=True, integer=True) if integer else sp.Symbol(name, positive=True)
+    # sympy keeps each symbol's deduced assumptions as a new tuple of ~30 pairs, which the cyclic
+    # collector then traverses (a fifth of a second after parsing 10,000 symbolic widths); symbols
+    # made here share one equal tuple per kind, and the new one is freed at once
+    mine = getattr(symbol, "_assumptions0", None)
+    if isinstance(mine, tuple):
+        shared = _SHARED_ASSUMPTIONS.setdefault(integer, mine)
+        if mine is not shared and mine == shared:
+            symbol._assumptions0 = shared
+    return symbol
+
+
+_SHARED_ASSUMPTIONS: dict = {}
 
 
 def check_nesting(text: str, filename: str = "<expr>") -> None:

@@ -1,21 +1,32 @@
 """The common subset of the architecture language, parsed without lark's LALR machinery.
 
-In: architecture text. Out: the very tree ``graph.arch_parser()`` (``grammar/arch.lark``, with
-``propagate_positions``) would give, with the same rule names, tokens and positions, or ``None`` when
-the text leaves the subset or is not valid. ``None`` sends the text to lark, so every syntax error is
-still lark's, reported by ``expressions.syntax_error``; semantic checks (layer names, options, sizes)
-run on the tree in ``graph._Builder`` whichever parser built it.
+Two routes, tried in this order by ``graph.parse``:
+
+- ``parse_architecture`` (the direct route): architecture text -> the ``graph.Architecture`` itself,
+  its layers built straight from a layer-level scan (one regular-expression match per arrow, layer,
+  parenthesis or repeat count; each distinct (name, argument text) read once), with the sizes'
+  polynomials handed on to ``quantities.count``. It answers only for valid text it is sure of
+  (plain sizes, known names and options, within graph.parse's token and nesting limits), else None;
+  it never raises.
+- ``parse_tree``: architecture text -> the very tree ``graph.arch_parser()`` (``grammar/arch.lark``,
+  with ``propagate_positions``) would give, with the same rule names, tokens and positions, or
+  ``None`` when the text leaves the subset or is not valid. ``None`` sends the text to lark, so every
+  syntax error is still lark's, reported by ``expressions.syntax_error``; semantic checks (layer
+  names, options, sizes) run on the tree in ``graph._Builder`` whichever parser built it, and every
+  error comes from there as before.
 
 Why: lark spends ~20 us per token building its tree with propagated positions (two seconds for a
 10,000-layer chain); one regular expression and a recursive descent over the subset take a tenth of that.
 The subset: layers ``name`` / ``name(arg, key=value, ...)`` joined by ``->``, parenthesised chains,
 repeats ``block^N`` / ``block^L``, and argument values that are sums, differences, products and
 quotients of numbers and names (no powers, calls, signs or parenthesised sub-expressions: lark takes
-those). tests/test_fastparse.py compares the two parsers' trees on generated architectures.
+those). tests/test_fastparse.py compares the two parsers' trees on generated architectures, and
+the direct route's architectures and counts with the tree route's (or its error).
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from lark import Token, Tree
 from lark.tree import Meta
@@ -219,3 +230,330 @@ def parse_tree(text: str):
     except (_Leave, IndexError):
         return None
     return Tree("start", [chain], _meta(_outer(chain), _outer(chain)))
+
+
+# ---- the direct route: text -> layers, without any tree ---------------------------------------------
+# One match per arrow, layer (its name and its whole argument list), parenthesis or repeat count,
+# each with what the grammar ignores before it (spaces, new lines, comments; possessive, so that a
+# comment never gives characters back). A layer's arguments without parentheses, comments or a lone
+# \r are read by _Prototypes; anything else leaves the direct route.
+_IGNORED = r"(?:[ \t\f]++|\r?\n|#[^\n]*+)"
+_NAME = r"[A-Za-z][A-Za-z0-9_]*+"
+_SCAN_LAYERS = re.compile(
+    _IGNORED + r"*+(?:(?P<a>->)|(?P<L>(" + _NAME + r")(?:[ \t\f]*+\(((?:[^()#\r]++|\r\n)*+)\))?)|(?P<o>\()|(?P<c>\))"
+    r"|(?P<r>\^[ \t\f]*+(?:([0-9]++)|(" + _NAME + r"))))|(?P<s>" + _IGNORED + r"++)|(?P<x>.)", re.DOTALL)
+_NAME_GROUP, _ARGS_GROUP, _COUNT_NUMBER, _COUNT_NAME = 3, 4, 8, 9
+# inside an argument list: a name, digits, the punctuation of the subset (a ',' '=' '+' '*'), spaces
+_ARG_TOKEN = re.compile(r"(?:[ \t\f\n]++|\r\n)++|(" + _NAME + r")|([0-9]++)|([,=+*])|(.)", re.DOTALL)
+_NEWLINE = re.compile("\n")
+_TAIL = re.compile(r"(?:[ \t\f\r\n]++|#[^\n]*+)*+")
+_MAX_PLAIN_OPS = 64      # longer sums are left to the general path (whose recursion limits they may meet)
+_MAX_DEPTH = 100         # parenthesised chains nested deeper are left to the full checks and lark
+
+
+class _Bail(Exception):
+    """The direct route cannot build this text exactly as the tree route would: that route takes it."""
+
+
+def parse_architecture(content: str, text: str, filename: str):
+    """The ``graph.Architecture`` of ``content`` (``text`` cut after its last line, as graph.parse
+    cuts it), built in one pass from the scan, or None: the tree route (``parse_tree`` and
+    ``graph._Builder``, or lark) then parses the text and reports any error.
+
+    It gives an architecture only when the tree route would give the same one without an error,
+    and only for text within graph.parse's limits (tokens, nesting), so that graph.parse skips
+    those scans: anything it is not sure of (an unknown name, a size that is not a sum of products
+    of positive literals and names, a missing argument, ...) is None."""
+    if len(text) != len(content) and not _TAIL.fullmatch(text, len(content)):
+        return None                    # the limits are checked on ``text``: its tail must hold no tokens
+    direct = _Direct(content, text, filename)
+    try:
+        return direct.run()
+    except (_Bail, RecursionError):
+        direct.protos.gens.forget()
+        return None
+
+
+class _Direct:
+    """One pass over the scan: blocks and repeats by recursive descent, layers from the prototype
+    of their (name, argument text), positions from the scan's offsets."""
+
+    def __init__(self, content, text, filename):
+        from . import graph
+        self.g = graph
+        self.content, self.text, self.filename = content, text, filename
+        self.protos = _Prototypes(graph)
+        self.next_id = 0
+        self.newlines = [m.start() for m in _NEWLINE.finditer(content)] if "\n" in content else None
+
+    def run(self):
+        g = self.g
+        kinds, matches, close = [], [], {}
+        opens = []
+        tokens = 0
+        for m in _SCAN_LAYERS.finditer(self.content):
+            kind = m.lastgroup
+            if kind == "s":
+                continue
+            if kind == "x":
+                raise _Bail
+            if kind == "o":
+                opens.append(len(kinds))
+                if len(opens) > _MAX_DEPTH:
+                    raise _Bail
+            elif kind == "c":
+                if not opens:
+                    raise _Bail
+                close[opens.pop()] = len(kinds)
+            kinds.append(kind)
+            matches.append(m)
+        if opens:
+            raise _Bail
+        kinds.append("end")
+        self.kinds, self.matches, self.close = kinds, matches, close
+        items, i = self.chain(0, 1, 0)
+        if kinds[i] != "end":
+            raise _Bail
+        # graph.parse's token limit, never reached here: the scan's tokens outnumber its token
+        # regex's matches (which merge adjacent names and digits)
+        if self.tokens() > g.MAX_TOKENS:
+            raise _Bail
+        first = items[0]
+        while isinstance(first, g.Repeat):
+            first = first.body[0]
+        if first.kind.name != "input":
+            raise _Bail
+        # the sizes' polynomials go with the architecture: counting it starts from them
+        return g.Architecture(self.text, self.filename, items, generators=self.protos.gens)
+
+    def tokens(self) -> int:
+        n = 0
+        for kind, m in zip(self.kinds, self.matches):
+            if kind == "L":
+                n += 1 if m.group(_ARGS_GROUP) is None else self.protos.tokens(m) + 3   # name ( ... )
+            else:
+                n += 2 if kind == "r" else 1
+        return n
+
+    def where(self, pos):
+        """(line, column) of a text offset, as lark counts them."""
+        nls = self.newlines
+        if nls is None:
+            return 1, pos + 1
+        line = bisect_left(nls, pos)
+        return line + 1, pos - nls[line - 1] if line else pos + 1
+
+    def span(self, start, end):
+        """graph.SourceSpan of the text from ``start`` to ``end``: its length on one line, else 1."""
+        line, col = self.where(start)
+        nls = self.newlines
+        same = nls is None or bisect_left(nls, end - 1) == line - 1
+        return self.g.SourceSpan(line, col, max(1, end - start) if same else 1)
+
+    def chain(self, i, multiplicity, nesting):
+        items = []
+        kinds = self.kinds
+        while True:
+            i = self.block(i, items, multiplicity, nesting)
+            if kinds[i] != "a":
+                return items, i
+            i += 1
+
+    def block(self, i, items, multiplicity, nesting):
+        """Append the block at token ``i`` to ``items`` (graph._Builder.block); the next token's index."""
+        kind = self.kinds[i]
+        if kind == "L":
+            if self.kinds[i + 1] != "r":
+                items.append(self.layer(self.matches[i], multiplicity))
+                return i + 1
+            end = i + 1
+        elif kind == "o":
+            end = self.close[i]
+            if self.kinds[end + 1] != "r":
+                body, j = self.chain(i + 1, multiplicity, nesting)
+                if j != end:
+                    raise _Bail
+                items.extend(body)
+                return end + 1
+            end += 1
+        else:
+            raise _Bail
+        # a repeat: its count first (the body's layers carry it in their multiplicity)
+        if nesting + 1 > self.g.MAX_REPEAT_NESTING:
+            raise _Bail
+        rep = self.matches[end]
+        count = self.repeat_count(rep)
+        if kind == "L":
+            body = [self.layer(self.matches[i], multiplicity * count)]
+        else:
+            body, j = self.chain(i + 1, multiplicity * count, nesting + 1)
+            if j != end - 1:
+                raise _Bail
+        start = self.matches[i].start(_NAME_GROUP) if kind == "L" else self.matches[i].end() - 1
+        items.append(self.g.Repeat(body, count, self.span(start, rep.end())))
+        return end + 1
+
+    def repeat_count(self, m):
+        digits, name = m.group(_COUNT_NUMBER, _COUNT_NAME)
+        gens = self.protos.gens
+        poly = self.g.plain_number(digits, gens) if digits is not None else self.g.plain_symbol(name, gens)
+        if poly is None:
+            raise _Bail
+        return gens.as_sympy(poly)
+
+    def layer(self, m, multiplicity):
+        name, args = m.group(_NAME_GROUP, _ARGS_GROUP)
+        proto = self.protos.get(name, args)
+        start = m.start(_NAME_GROUP)
+        self.next_id += 1
+        spans = {}
+        if proto.option_offsets:
+            base = m.start(_ARGS_GROUP)
+            for key, offset in proto.option_offsets:
+                line, col = self.where(base + offset)
+                spans[key] = self.g.SourceSpan(line, col, len(key))
+        return self.g.Layer(self.next_id, proto.kind, self.span(start, m.end()), proto.size, proto.activation,
+                            dict(proto.options), multiplicity, spans)
+
+
+class _Proto:
+    """What a layer's name and argument text give, wherever they stand (graph._Builder.layer)."""
+
+    __slots__ = ("kind", "size", "activation", "options", "option_offsets", "tokens")
+
+
+class _Prototypes:
+    """Prototypes by (name, argument text), built once per distinct pair."""
+
+    def __init__(self, graph):
+        self.g = graph
+        from .classes import ACTIVATIONS, Activation
+        self.activations, self.activation_type = ACTIVATIONS, Activation
+        self.gens = graph.Generators()
+        self.cache = {}
+        self.defaults = {}
+
+    def default_activation(self, name):
+        """One (frozen) Activation per default name, shared by the layers that leave it out."""
+        act = self.defaults.get(name)
+        if act is None:
+            act = self.defaults[name] = self.activation_type(self.activations[name])
+        return act
+
+    def get(self, name, args) -> _Proto:
+        proto = self.cache.get((name, args))
+        if proto is None:
+            proto = self.cache[(name, args)] = self.build(name, args)
+        return proto
+
+    def tokens(self, m) -> int:
+        return self.get(*m.group(_NAME_GROUP, _ARGS_GROUP)).tokens
+
+    def build(self, name, args) -> _Proto:
+        g = self.g
+        kind = g.LAYERS.get(name)
+        if kind is None:
+            raise _Bail
+        toks = []                      # (kind, value, index): kind 'n' name, 'd' digits, or the punctuation
+        if args is not None:
+            for nm, digits, punct, other in _ARG_TOKEN.findall(args):     # a space matches no group
+                if nm:
+                    toks.append(("n", nm, len(toks)))
+                elif digits:
+                    toks.append(("d", digits, len(toks)))
+                elif punct:
+                    toks.append((punct, punct, len(toks)))
+                elif other:
+                    raise _Bail
+        arguments = []
+        if toks:
+            current = []
+            for tok in toks:
+                if tok[0] == ",":
+                    arguments.append(current)
+                    current = []
+                else:
+                    current.append(tok)
+            arguments.append(current)
+        positional, options = [], []
+        for arg in arguments:
+            if len(arg) >= 2 and arg[0][0] == "n" and arg[1][0] == "=":
+                options.append(arg)
+            else:
+                positional.append(arg)
+        if len(positional) != len(kind.positional):
+            raise _Bail
+        proto = _Proto()
+        proto.kind, proto.size, proto.activation = kind, None, None
+        proto.options, proto.option_offsets = {}, []
+        proto.tokens = len(toks)
+        if positional:
+            proto.size = self.size(positional[0])
+        if options:                    # where the option names stand (their spans)
+            offsets = [t.start() for t in _ARG_TOKEN.finditer(args) if t.lastindex]
+        for opt in options:
+            key, value = opt[0][1], opt[2:]
+            value_kind = kind.options.get(key)
+            if value_kind is None or any(key == k for k, _ in proto.option_offsets):
+                raise _Bail
+            proto.option_offsets.append((key, offsets[opt[0][2]]))
+            if value_kind == g.SIZE:
+                proto.options[key] = self.size(value)
+                continue
+            if len(value) != 1 or value[0][0] != "n":
+                raise _Bail            # a word is a single name
+            word = value[0][1]
+            if value_kind == g.BOOL:
+                if word not in ("true", "false"):
+                    raise _Bail
+                proto.options[key] = word == "true"
+            elif value_kind == g.CONVENTION:
+                if word not in g.CONVENTIONS:
+                    raise _Bail
+                proto.options[key] = word
+            else:
+                act = self.activations.get(word)
+                if act is None or act.params:
+                    raise _Bail
+                if value_kind == g.RECURRENT_ACT:
+                    proto.options[key] = self.activation_type(act, ())
+                else:
+                    proto.activation = self.activation_type(act, ())
+        if kind.default_activation is not None and proto.activation is None:
+            proto.activation = self.default_activation(kind.default_activation)
+        return proto
+
+    def size(self, toks):
+        """A plain size (graph._Builder._plain_size): a sum of products of positive literals and
+        names, operand by operand as the tree nests them (left to right, products first)."""
+        g, gens = self.g, self.gens
+        if not toks or len(toks) > 2 * _MAX_PLAIN_OPS + 1 or len(toks) % 2 == 0:
+            raise _Bail
+        total = product = None
+        for k in range(0, len(toks), 2):
+            kind, value, _ = toks[k]
+            if kind == "n":
+                atom = g.plain_symbol(value, gens)
+            elif kind == "d":
+                atom = g.plain_number(value, gens)
+            else:
+                raise _Bail
+            if atom is None:
+                raise _Bail
+            op = toks[k - 1][0] if k else None
+            if op == "*":
+                product = g.plain_result(product * atom)
+            elif op is None or op == "+":
+                if op == "+":
+                    total = product if total is None else g.plain_result(total + product)
+                    if total is None:
+                        raise _Bail
+                product = atom
+            else:
+                raise _Bail
+            if product is None:
+                raise _Bail
+        total = product if total is None else g.plain_result(total + product)
+        if total is None or len(total.terms) > g.MAX_SIZE_TERMS:
+            raise _Bail
+        return gens.as_sympy(total)

@@ -25,7 +25,7 @@ from lark.exceptions import UnexpectedInput
 
 from .classes import ACTIVATIONS, Activation
 from .errors import ArchSemanticError, ArchSyntaxError, ExpressionError, did_you_mean, shown
-from .fastparse import parse_tree
+from .fastparse import parse_architecture, parse_tree
 from .expressions import (FUNCTIONS, MAX_TEXT, ExprBuilder, _sympy, check_nesting, expanded_size, make_symbol,
                           syntax_error)
 from .polys import Generators
@@ -141,6 +141,9 @@ class Architecture:
     text: str
     filename: str
     structure: list
+    # polys.Generators holding the sizes as polynomials, when the parser built them (fastparse's
+    # direct route); quantities.count starts from them instead of converting every size again
+    generators: object = field(default=None, repr=False, compare=False)
 
     @cached_property
     def graph(self):
@@ -214,14 +217,19 @@ def parse(text: str, filename: str = "<arch>") -> Architecture:
     if not text.split("#")[0].strip() and not any(
             ln.split("#", 1)[0].strip() for ln in text.splitlines()):
         raise ArchSyntaxError("empty architecture (expected e.g. 'input(d) -> dense(1)')", text, 1, 1, 1, filename)
+    content = _without_trailing_blank(text)
+    with without_cyclic_gc():
+        # the common subset, valid and within the limits below: layers straight from the scan
+        arch = parse_architecture(content, text, filename)
+    if arch is not None:
+        return arch
     _check_token_count(text, filename)
     try:
         check_nesting(text, filename)
     except ExpressionError as exc:
         raise ArchSyntaxError(exc.message, text, exc.line, exc.column, exc.length, filename) from None
     with without_cyclic_gc():
-        content = _without_trailing_blank(text)
-        tree = parse_tree(content)        # the common subset, without lark's tree building (fastparse.py)
+        tree = parse_tree(content)        # the common subset as a lark tree (its errors are the builder's)
         if tree is None:
             try:
                 tree = arch_parser().parse(content)
@@ -387,19 +395,11 @@ class _Builder:
             a, b = (self._plain_poly(c) for c in node.children)
             if a is None or b is None:
                 return None
-            out = a + b if rule == "add" else a * b
-            # large numbers are the general path's to judge (its digit limits and messages)
-            return out if all(abs(c) < _PLAIN_LIMIT for c in out.terms.values()) else None
+            return plain_result(a + b if rule == "add" else a * b)
         if rule == "number":
-            digits = str(node.children[0])
-            if digits.isdigit() and len(digits) <= 18 and int(digits) > 0:
-                return self._gens.poly(int(digits))
-            return None
+            return plain_number(str(node.children[0]), self._gens)
         if rule == "symbol":
-            name = str(node.children[0])
-            if name.startswith("_") or "__" in name or name in ("e", "pi") or name in FUNCTIONS:
-                return None
-            return self._gens.poly(make_symbol(name, integer=True))
+            return plain_symbol(str(node.children[0]), self._gens)
         return None
 
     def layer(self, node: Tree, multiplicity) -> Layer:
@@ -486,6 +486,28 @@ class _Builder:
                              f"{'s' if len(kind.params) != 1 else ''}: write {usage}", node)
         args = tuple(self.size(a, f"{name} {p}") for a, p in zip(arg_nodes, kind.params))
         return Activation(kind, args)
+
+
+def plain_number(digits: str, gens: Generators):
+    """A literal of a plain size (``_Builder._plain_size``) as a Poly: a positive integer of at most
+    18 digits, else None (the general path judges it)."""
+    if digits.isdigit() and len(digits) <= 18 and int(digits) > 0:
+        return gens.poly(int(digits))
+    return None
+
+
+def plain_symbol(name: str, gens: Generators):
+    """A name in a plain size as a Poly over its integer symbol; None for the names the general
+    path reads otherwise (constants, functions, reserved spellings)."""
+    if name.startswith("_") or "__" in name or name in ("e", "pi") or name in FUNCTIONS:
+        return None
+    return gens.poly(make_symbol(name, integer=True))
+
+
+def plain_result(poly):
+    """A sum or product in a plain size, or None when a coefficient is large: large numbers are the
+    general path's to judge (its digit limits and messages)."""
+    return poly if all(abs(c) < _PLAIN_LIMIT for c in poly.terms.values()) else None
 
 
 def _add_to_graph(graph, items, previous):

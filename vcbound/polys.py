@@ -15,7 +15,9 @@ in the terms touched.
 """
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
+from functools import cache
 
 
 class Generators:
@@ -35,6 +37,19 @@ class Generators:
             if not atom.is_Symbol:
                 self.opaque = True
         return i
+
+    def forget(self) -> None:
+        """Drop the memo: its Polys refer back to these generators, a cycle only the cyclic
+        collector would free (a full pass over everything young, a fifth of a second after parsing
+        10,000 symbolic widths); without it they go as soon as nothing else holds them."""
+        self._memo.clear()
+
+    def as_sympy(self, poly: "Poly"):
+        """``poly.expr()``, remembered: ``self.poly`` of that expression is then a lookup (a count
+        reuses the polynomials the parser built for the sizes it read)."""
+        expr = poly.expr()
+        self._memo.setdefault(expr, poly)
+        return expr
 
     def poly(self, expr) -> "Poly":
         """``expr`` (a sympy expression, or a Python int) as a Poly over these generators (memoised)."""
@@ -196,6 +211,25 @@ class Poly:
         return f"Poly({self.expr()})"
 
 
+def sum_polys(gens: Generators, polys: list) -> Poly:
+    """The sum of ``polys``, each distinct Poly object added once times the number of times it
+    occurs (the items of a long chain share a few: a constant depth, the Polys of repeated widths),
+    into one dict."""
+    terms: dict = {}
+    get = terms.get
+    counts = Counter(map(id, polys))
+    if len(counts) == len(polys):
+        for poly in polys:
+            for m, c in poly.terms.items():
+                terms[m] = get(m, 0) + c
+    else:
+        by_id = dict(zip(map(id, polys), polys))
+        for i, k in counts.items():
+            for m, c in by_id[i].terms.items():
+                terms[m] = get(m, 0) + k * c
+    return Poly({m: c for m, c in terms.items() if c} if 0 in terms.values() else terms, gens)
+
+
 def _mono_mul(a: tuple, b: tuple) -> tuple:
     """The product of two monomials (sorted (index, exponent) tuples)."""
     if not a:
@@ -217,32 +251,42 @@ def _mono_mul(a: tuple, b: tuple) -> tuple:
     return tuple(sorted(d.items()))
 
 
+@cache
+def _sympy_parts():
+    """sympy and its two canonical-order sorts, imported on first use (not at import time)."""
+    import sympy
+    from sympy.core.add import _addsort
+    from sympy.core.mul import _mulsort
+    return sympy, _addsort, _mulsort
+
+
 def _to_sympy(terms: dict, gens: Generators):
     """Terms -> sympy. Over plain symbols the terms are already collected, so the Add and Muls are
     assembled in sympy's canonical order directly (``Add(*terms)`` would re-derive the same order
     and ask the assumption system about every new product: seconds for 30,000 terms); with opaque
     generators ``sympy.expand`` has the last word."""
-    import sympy as sp
-    from sympy.core.add import _addsort
-    from sympy.core.mul import _mulsort
+    sp, _addsort, _mulsort = _sympy_parts()
+
+    def number(c):
+        return sp.Integer(c) if isinstance(c, int) or c.denominator == 1 else sp.Rational(c.numerator, c.denominator)
 
     atoms = gens.atoms
+    opaque = gens.opaque
     const, out = None, []
     for m, c in terms.items():
-        coeff = sp.Integer(c) if isinstance(c, int) or c.denominator == 1 else sp.Rational(c.numerator, c.denominator)
         if not m:
-            const = coeff
+            const = number(c)
             continue
         factors = [atoms[i] if e == 1 else sp.Pow(atoms[i], e) for i, e in m]
-        if gens.opaque:
-            out.append(sp.Mul(coeff, *factors))
+        if opaque:
+            out.append(sp.Mul(number(c), *factors))
             continue
         if len(factors) > 1:
             _mulsort(factors)
-        if coeff == 1:
+        if c == 1:                    # no sympy number made for the usual coefficient
             out.append(factors[0] if len(factors) == 1 else sp.Mul._from_args(factors, True))
         else:
-            out.append(sp.Mul._from_args([coeff] + factors, True))
+            out.append(sp.Mul._from_args([number(c)] + factors, True))
     if gens.opaque:
         return sp.expand(sp.Add(*out, *([const] if const is not None else [])))
     _addsort(out)

@@ -14,12 +14,13 @@ Sequence semantics are checked here too (``last`` needs a sequence, recurrent la
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from types import FunctionType
 
 from .classes import Activation, ACTIVATIONS
 from .errors import UsageError
 from .graph import CONVENTIONS, Architecture, Layer, Repeat, without_cyclic_gc
-from .polys import Generators, Poly
+from .polys import Generators, Poly, sum_polys
 from .presentation import Presentable
 from .tensors import NORM_KEYS, norm_quantities
 
@@ -305,7 +306,7 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
     state = _State(width=first.size, sequence=first.option("seq") is not None)
     q.input_dim = first.size
     q.seq_len = first.option("seq")
-    walker = _Walker(arch, convention, Generators())
+    walker = _Walker(arch, convention, arch.generators or Generators())
     with without_cyclic_gc():
         totals = walker._walk(arch.structure[1:], state, record=True)     # walked once: no memo
     q.params, q.units, q.mults, q.depth = totals.params, totals.units, totals.mults, totals.depth
@@ -353,6 +354,8 @@ class _Walker:
         # walk(items, state, record) depends only on its arguments. Nested repeats walk the same
         # body from the same few states again and again (2^depth times without this memo).
         self._memo: dict = {}
+        self._zero, self._one = gens.poly(0), gens.poly(1)      # shared: Polys are never changed in place here
+        self._dense: dict = {}              # (input width, width, bias) -> parameters of a dense layer
 
     def walk(self, items, state: _State, record: bool) -> _Totals:
         key = (id(items), state.width, state.sequence, record)
@@ -377,27 +380,44 @@ class _Walker:
             state = sub.state
         if len(subs) == 1:
             return subs[0]
-        # Sums accumulate in place (linear in the terms touched). Lbar bookkeeping: item j's
-        # parameters are seen by every layer after it.
-        zero = lambda: self.poly(0)  # noqa: E731
-        cum, after = zero(), zero()
+        # Every sum accumulates in one dict (polys.sum_polys; a call per term and field costs more
+        # than the arithmetic on a long chain). Lbar bookkeeping: item j's parameters are seen by
+        # every layer after it; that number stays an int while layers are.
+        gens = self.gens
+        params, units, mults, depth, layers, rec_units, rec_depth = (
+            sum_polys(gens, list(map(attrgetter(name), subs)))
+            for name in ("params", "units", "mults", "depth", "layers", "rec_units", "rec_depth"))
+        # Lbar's sum: a weight per distinct Poly object first (a chain's layers share theirs), the
+        # terms once per object
+        weights: dict = {}                   # id -> [Poly, weight]; the Poly kept, so ids stay unique
+        after_int, after = 0, None           # layers after the current item: an int, or a Poly
         for sub in reversed(subs):
-            cum._iadd(sub.cum_sum, 1)
-            if after:
-                c = after.constant
-                if c is not None:
-                    cum._iadd(sub.params, c)
+            if after is None:
+                if sub.cum_sum is sub.params:       # a single layer: its own parameters, seen once more
+                    parts = ((sub.params, after_int + 1),)
                 else:
-                    cum._iadd(sub.params * after, 1)
-            after = after + sub.layers
-
-        def total(name):
-            acc = zero()
-            for x in subs:
-                acc._iadd(getattr(x, name), 1)
-            return acc
-        return _Totals(total("params"), total("units"), total("mults"), total("depth"), total("layers"),
-                       cum, total("rec_units"), total("rec_depth"), state)
+                    parts = ((sub.cum_sum, 1), (sub.params, after_int))
+            else:
+                parts = ((sub.cum_sum, 1), (sub.params * after, 1))
+            for poly, coeff in parts:
+                if coeff:
+                    w = weights.get(id(poly))
+                    if w is None:
+                        weights[id(poly)] = [poly, coeff]
+                    else:
+                        w[1] += coeff
+            c = sub.layers.constant if after is None else None
+            if c is not None:
+                after_int += c
+            else:
+                after = (after if after is not None else self.poly(after_int)) + sub.layers
+        cum: dict = {}
+        get = cum.get
+        for poly, k in weights.values():
+            for m, c in poly.terms.items():
+                cum[m] = get(m, 0) + k * c
+        cum_sum = Poly({m: c for m, c in cum.items() if c} if 0 in cum.values() else cum, gens)
+        return _Totals(params, units, mults, depth, layers, cum_sum, rec_units, rec_depth, state)
 
     def _repeat(self, rep: Repeat, state: _State, record: bool) -> _Totals:
         first = self.walk(rep.body, state, record)
@@ -432,7 +452,7 @@ class _Walker:
         poly = self.poly
         conv = layer.option("convention", self.convention)
         kind = layer.name
-        params = units = mults = depth = layers = rec_units = rec_depth = zero = poly(0)
+        params = units = mults = depth = layers = rec_units = rec_depth = zero = self._zero
         out = _State(layer.size, state.sequence)
         if kind == "input":
             raise self.arch.error("input(...) may only start the architecture", layer.span)
@@ -444,10 +464,13 @@ class _Walker:
                                       layer.span)
             out = _State(state.width, False)
         elif kind == "dense":
-            d, n = poly(state.width), poly(layer.size)
-            bias = layer.option("bias", True)
-            params = d * n + n if bias else d * n
-            units, depth, layers = n, poly(1), poly(1)
+            key = (state.width, layer.size, layer.option("bias", True))
+            params = self._dense.get(key)
+            n = poly(layer.size)
+            if params is None:
+                d = poly(state.width)
+                params = self._dense[key] = d * n + n if key[2] else d * n
+            units, depth, layers = n, self._one, self._one
         else:   # recurrent layers
             if not state.sequence:
                 raise self.arch.error(
@@ -487,8 +510,8 @@ class _Walker:
                 cell_units, cell_mults = 3 * n, 3 * n
             params = directions * one
             units, mults = directions * cell_units, directions * cell_mults
-            depth, layers = poly(1), poly(1)
-            rec_units, rec_depth = units + mults, poly(1)
+            depth = layers = rec_depth = self._one
+            rec_units = units + mults
             h_expr = proj if proj is not None else layer.size
             out = _State(directions * h_expr, True)
         self.kinds.append(layer)
@@ -498,7 +521,8 @@ class _Walker:
                            out.width, layer.span.line, layer.span.column)
             self.rows.append(row)
             self._row_index[layer.id] = row
-        return _Totals(params, units, mults, depth, layers, params * layers, rec_units, rec_depth, out)
+        cum_sum = params if layers is self._one else params * layers     # (the usual case: one layer)
+        return _Totals(params, units, mults, depth, layers, cum_sum, rec_units, rec_depth, out)
 
     def _seen_last(self) -> bool:
         return self._last_seen
