@@ -319,10 +319,8 @@ class _Direct:
         if self.tokens() > g.MAX_TOKENS:
             raise _Bail
         first = items[0]
-        while isinstance(first, g.Repeat):
-            first = first.body[0]
-        if first.kind.name != "input":
-            raise _Bail
+        if isinstance(first, g.Repeat) or first.kind.name != "input":
+            raise _Bail           # an error: the tree route says which, with its position
         # the sizes' polynomials go with the architecture: counting it starts from them
         return g.Architecture(self.text, self.filename, items, generators=self.protos.gens)
 

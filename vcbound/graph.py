@@ -320,6 +320,10 @@ class _Builder:
         if first.name != "input":
             raise self.error(f"an architecture starts with input(...), not '{first.name}'", first.span,
                              first.span.length)
+        if isinstance(structure[0], Repeat):
+            # (the counter would find no width before its first layer: it crashed on this)
+            raise self.error("input(...) starts the architecture once: it cannot be repeated", first.span,
+                             first.span.length)
         return arch
 
     def chain(self, chain: Tree, multiplicity, nesting) -> list:
