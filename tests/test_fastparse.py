@@ -322,3 +322,31 @@ def test_direct_route_stays_within_the_parse_limits(monkeypatch):
         parse(text)
     short = "input(d) -> " + " -> ".join(["dense(n + 1, act=relu)"] * 3)      # 4 + 3 * 11 = 37 tokens
     assert parse_architecture(short, short, "x") is not None
+
+
+@pytest.mark.parametrize("text", [
+    "input(d) " + "".join(f"-> dense(n{i} + k) " for i in range(40)),
+    "input(7) " + "".join(f"-> dense({i + 3}, act=relu) " for i in range(40)) + "-> dense(1)",
+    "input(d, seq=T) -> (lstm(n) -> gru(m))^L -> last -> dense(1, act=sigmoid)",
+    "input(d)\n  -> ((dense(m, bias=true))^(L+1))^3  # nested\n  -> dense(1, act=sign)",
+])
+def test_a_counted_architecture_holds_no_reference_cycle(text):
+    """Parsing and counting leave no reference cycle: the layers, spans and counts of a dropped
+    architecture go with reference counting. A cycle (a closure over the Quantities stored on it, a
+    recursive inner function, the polynomial memo) made the cyclic collector free them instead, a
+    pass that took 0.6 s after a 10,000-layer chain."""
+    import gc
+
+    from vcbound.quantities import count
+    count(parse(text))                      # first use: caches of the modules themselves
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        q = count(parse(text))
+        assert q.params is not None and q.lbar is not None     # lazily built fields too
+        del q
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()

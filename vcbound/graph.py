@@ -161,15 +161,19 @@ class Architecture:
 
     @cached_property
     def _layers(self) -> list[Layer]:
+        # a loop, not a recursive inner function: that function's closure cell referred to itself and
+        # kept the list alive in a reference cycle, so every parsed architecture (its layers, spans
+        # and counts) waited for the cyclic collector (0.6 s for a 10,000-layer chain)
         out = []
-
-        def walk(items):
-            for item in items:
-                if isinstance(item, Layer):
-                    out.append(item)
-                else:
-                    walk(item.body)
-        walk(self.structure)
+        stack = [iter(self.structure)]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item, Layer):
+                out.append(item)
+            else:
+                stack.append(iter(item.body))
         return out
 
     def error(self, message: str, span: SourceSpan) -> ArchSemanticError:
@@ -313,6 +317,14 @@ class _Builder:
         return SourceSpan(line, col, max(1, length))
 
     def build(self, tree: Tree) -> Architecture:
+        try:
+            return self._build(tree)
+        finally:
+            # the plain sizes' memo refers to Polys that refer back to it: a reference cycle that
+            # would keep them for the cyclic collector
+            self._gens.forget()
+
+    def _build(self, tree: Tree) -> Architecture:
         (chain,) = [c for c in tree.children if isinstance(c, Tree)]
         structure = self.chain(chain, multiplicity=1, nesting=0)
         arch = Architecture(self.text, self.filename, structure)

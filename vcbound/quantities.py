@@ -311,13 +311,28 @@ def count(arch: Architecture, convention: str = "torch") -> Quantities:
         totals = walker._walk(arch.structure[1:], state, record=True)     # walked once: no memo
     q.params, q.units, q.mults, q.depth = totals.params, totals.units, totals.mults, totals.depth
     q.lbar_sum = totals.cum_sum
-    q.lbar = (lambda: sp.Mul(q.lbar_sum, sp.Pow(q.params, -1))) if totals.params else sp.Integer(0)
+    q.lbar = _ratio(totals.cum_sum, totals.params) if totals.params else sp.Integer(0)
     q.output_dim = totals.state.width
     q.output_is_sequence = totals.state.sequence
     q.rows = walker.rows
     q.recurrent_units, q.recurrent_depth = totals.rec_units, totals.rec_depth
     _facts(q, walker)
+    # the generators' memo refers to Polys that refer back to the generators: dropped here, the
+    # counts and layers go with refcounting instead of waiting for the cyclic collector
+    walker.gens.forget()
     return q
+
+
+def _ratio(numerator, denominator):
+    """A function making ``numerator / denominator`` as sympy (read lazily through ``_Count``). It
+    holds the two counts, not the Quantities: a closure over the Quantities stored on it made every
+    count a reference cycle, which only the cyclic collector frees (0.6 s for a 10,000-layer chain)."""
+    import sympy as sp
+
+    def value():
+        num, den = (v.expr() if isinstance(v, Poly) else v for v in (numerator, denominator))
+        return sp.Mul(num, sp.Pow(den, -1))
+    return value
 
 
 @dataclass
