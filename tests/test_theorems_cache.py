@@ -262,6 +262,15 @@ DAMAGED = {
         mine, cache, lambda doc, e: _set(e, "data", "source", None)),
     "an entry that is a string": lambda mine, cache: _forged(
         mine, cache, lambda doc, e: doc["files"].update({str(mine / "user2024extra.toml"): "x"})),
+    # well-formed snapshots whose text would act as TeX: the cache file is not trusted with it
+    "TeX code in a locator": lambda mine, cache: _forged(mine, cache, lambda doc, e: (
+        _set(e, "data", "results", 0, 1, "Thm 1]{x}\\input{/etc/passwd}"),
+        _set(e, "data", "results", 0, 7, "n^9 * t"))),
+    "TeX code in the BibTeX entry": lambda mine, cache: _forged(mine, cache, lambda doc, e: (
+        _set(e, "data", "source", 1, e["data"]["source"][1].replace("title", "note = {\\write18{rm -rf ~}},\n  title", 1)),
+        _set(e, "data", "results", 0, 7, "n^9 * t"))),
+    "a source key that is not LaTeX-safe": lambda mine, cache: _forged(mine, cache, lambda doc, e: (
+        _set(e, "data", "source", 0, "x}\\input{y"), _set(e, "data", "results", 0, 7, "n^9 * t"))),
 }
 
 

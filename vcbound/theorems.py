@@ -970,7 +970,27 @@ def _from_snapshot(path: str, snap) -> _FileData | None:
         data.lemmas = [_record_from_json(Lemma, _LEMMA_JSON, m, source=source, path=path) for m in lemmas]
     except (KeyError, TypeError, ValueError):
         return None
-    return data
+    return data if _latex_safe(data) else None
+
+
+def _latex_safe(data: _FileData) -> bool:
+    """The validator's LaTeX-safety checks again, on what a snapshot holds: the text that reaches
+    LaTeX unescaped (the source's key and BibTeX entry, the locators) is never trusted to the cache
+    file alone, which anyone who can write the user's cache directory could forge. A snapshot that
+    fails them is ignored, and the file is validated (and its problems reported) as if uncached."""
+    from .texsafety import bibtex_entry_problems, bibtex_key_problems, locator_problems
+    source = data.source
+    if source is not None:
+        if bibtex_key_problems(source.key):
+            return False
+        if source.bibtex.strip():
+            try:
+                entry = parse_bibtex(source.bibtex)
+            except BibtexError:
+                return False
+            if entry.key != source.key or bibtex_entry_problems(source.bibtex, entry):
+                return False
+    return not any(locator_problems(r.locator) for r in (*data.results, *data.lemmas) if r.locator is not None)
 
 
 _SOURCE_JSON, _RESULT_JSON, _LEMMA_JSON = (_json_fields(c) for c in (Source, Result, Lemma))
