@@ -642,11 +642,24 @@ def _project(vec, rays) -> tuple:
     return tuple(sum(x * r for x, r in zip(vec, ray)) for ray in rays)
 
 
-@lru_cache(maxsize=65536)
-def _vector(term: "Term", names: tuple, opaque: tuple, polynomial: bool) -> tuple:
-    """``Term.vector`` memoised: the same terms are projected again by every prune and comparison
-    they take part in."""
-    return tuple(term.vector(names, opaque, polynomial))
+def _vectors(terms, names: tuple, opaque: tuple, polynomial: bool) -> list[tuple]:
+    """``Term.vector`` of each term, memoised in one table per coordinate system: the same terms are
+    projected again by every prune and comparison they take part in (a memo keyed by term and
+    coordinates hashed the 35 names of a 30-width chain again per term)."""
+    table = _vector_table(names, opaque, polynomial)
+    out = []
+    for t in terms:
+        v = table.get(t)
+        if v is None:
+            v = table[t] = tuple(t.vector(names, opaque, polynomial))
+        out.append(v)
+    return out
+
+
+@lru_cache(maxsize=512)
+def _vector_table(names: tuple, opaque: tuple, polynomial: bool) -> dict:
+    """Term -> exponent vector over ``names`` and ``opaque`` (``_vectors``)."""
+    return {}
 
 
 @lru_cache(maxsize=1)
@@ -663,28 +676,14 @@ def has_numpy() -> bool:
 def _projections(terms, names: tuple, opaque: tuple, regime: Regime) -> list[tuple]:
     """Each term's growth rate on every extreme ray of the regime's cone (one tuple per term)."""
     rays = _rays(names, regime, opaque)
-    return [_project(_vector(t, names, opaque, regime.polynomial), rays) for t in terms]
+    return [_project(v, rays) for v in _vectors(terms, names, opaque, regime.polynomial)]
 
 
 def _projection_matrix(terms, names: tuple, opaque: tuple, regime: Regime):
     """``_projections`` as a numpy matrix (rows = terms), for the vectorised tests of long sums."""
     import numpy as np
     rays = np.asarray(_rays(names, regime, opaque), dtype=float)
-    table = _vector_table(names, opaque, regime.polynomial)
-    vectors = []
-    for t in terms:
-        v = table.get(t)
-        if v is None:
-            v = table[t] = tuple(t.vector(names, opaque, regime.polynomial))
-        vectors.append(v)
-    return _dot_rows(np.asarray(vectors, dtype=float), rays)
-
-
-@lru_cache(maxsize=512)
-def _vector_table(names: tuple, opaque: tuple, polynomial: bool) -> dict:
-    """Term -> exponent vector over ``names`` and ``opaque``: ``_vector`` for long sums, one table per
-    coordinate system (a memo keyed by term and coordinates hashed the 35 names again per term)."""
-    return {}
+    return _dot_rows(np.asarray(_vectors(terms, names, opaque, regime.polynomial), dtype=float), rays)
 
 
 def _dot_rows(A, B):
@@ -891,7 +890,7 @@ def _pairs_cover(targets, B, exclude=None):
             allowed = ~exclude[start:start + block]
             M &= allowed[:, :, None]
         separated, partners = _separating_weights(C, allowed)
-        covered = _likely_pairs_cover(C, M, partners, separated)
+        covered = _likely_pairs_cover(C, M, allowed, partners, separated)
         out[start:start + len(rows)] = covered
         if (covered | separated).all():
             continue
@@ -949,24 +948,21 @@ def _separating_weights(C, allowed, rounds: int = SEPARATION_ROUNDS):
     return separated, partners
 
 
-def _likely_pairs_cover(C, M, partners, skip):
+def _likely_pairs_cover(C, M, allowed, partners, skip):
     """A quick first pass of ``_pairs_cover``: for each target (not in ``skip``), the pairs that
     contain one of its likeliest partners (the row that falls least short of it on its worst ray,
     the row at least as large on the most rays, and the rows that ``_separating_weights`` found
     above it), tried against every other row at once. A pair found here is a pair the full search
-    would find (same test, same tolerances, excluded rows never count); targets left uncovered go
+    would find (same test, same tolerances, rows not ``allowed`` never count); targets left uncovered go
     to the full search, so answers are unchanged."""
     import numpy as np
 
     n, m, _r = C.shape
     covered = np.zeros(n, dtype=bool)
-    allowed = M.any(axis=2)                         # excluded rows have no ray at all
     idx = np.arange(n)
     worst = np.where(allowed, C.min(axis=2), -np.inf)
-    candidates = [worst.argmax(axis=1), np.where(allowed, M.sum(axis=2), -1).argmax(axis=1)]
+    candidates = [worst.argmax(axis=1), np.where(allowed, M.sum(axis=2), -1).argmax(axis=1), *partners.T]
     tried = set()
-    for k in range(partners.shape[1]):
-        candidates.append(partners[:, k])
     for j in candidates:
         key = j.tobytes()
         if key in tried:
@@ -1418,7 +1414,7 @@ def _growth_in(form: Form, name):
 
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
-    for fn in (_key, _okey, _vector, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
+    for fn in (_key, _okey, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached,
                compare_forms):
         fn.cache_clear()
