@@ -183,20 +183,18 @@ class _Parser:
         return Tree("positional", [value], _meta(value.meta, value.meta))
 
     def sum(self):
-        left = self.product()
-        while self.peek() in ("+", "-"):
-            op = _OPS[self.toks[self.i][0]]
-            self.i += 1
-            right = self.product()
-            left = Tree(op, [left, right], _meta(left.meta, right.meta))
-        return left
+        return self._left_assoc(self.product, ("+", "-"))
 
     def product(self):
-        left = self.atom()
-        while self.peek() in ("*", "/"):
+        return self._left_assoc(self.atom, ("*", "/"))
+
+    def _left_assoc(self, operand, ops):
+        """``operand (op operand)*`` for ``op`` in ``ops``, grouped from the left as lark groups it."""
+        left = operand()
+        while self.peek() in ops:
             op = _OPS[self.toks[self.i][0]]
             self.i += 1
-            right = self.atom()
+            right = operand()
             left = Tree(op, [left, right], _meta(left.meta, right.meta))
         return left
 
