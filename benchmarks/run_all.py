@@ -62,7 +62,7 @@ REASONS = {
         "products without BLAS; term and form hashes and symbols computed once; numpy from 16 terms "
         "(the README examples still never import it). 10-width chain 0.88 s -> ~0.28 s, 30-width "
         "chain 7.6 s -> ~1.8 s (t(30)/t(10) 9.3 -> ~4-6), the pathological repeat at or near its "
-        "target; every one of the 2,774 stored architectures still answers as the reference. What is "
+        "target; every one of the 2,776 stored architectures still answers as the reference. What is "
         "left is sympy: substituting counts into each bound (xreplace with sympy's evaluation and "
         "assumption queries: ~70-90 ms of the 10-width query, ~20 ms of a numeric one, where "
         "`is_positive` on the substituted number costs another ~20 ms), reducing the substituted "
