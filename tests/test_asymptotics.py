@@ -217,3 +217,103 @@ def test_log_of_an_argument_tending_to_a_constant_is_kept_whole():
     import vcbound
     res = vcbound.bound("input(1) -> dense(6) -> dense(8, act=pwpoly(3, 2))^(L+1)")
     assert res.lower is not None and res.lower.expr != 0
+
+
+# ---- dominant_substituted: the bound composed from the counts' forms, without substituting --------
+COMPOSE_ARCHS = [
+    ("input(d) -> dense(n0 + k) -> dense(n1 + k) -> dense(n2 + k, act=sigmoid) -> dense(1)", "vc", ()),
+    ("input(7) -> dense(12, act=relu) -> dense(15, act=relu) -> dense(1)", "vc", ()),
+    ("input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)", "vc", ()),
+    ("input(d, seq=T) -> lstm(n)^L -> last -> dense(1, act=sigmoid)", "vc", ("T >> n",)),
+    ("input(d, seq=T) -> rnn(n, act=sigmoid) -> last -> dense(1, act=threshold)", "growth", ()),
+    ("input(d) -> dense(n, act=pwpoly(3, 2))^L -> dense(1)", "vc", ("n = 2",)),
+    ("input(d) -> dense(n, act=poly(2))^L -> dense(1, act=threshold)", "pdim", ()),
+    ("input(d) -> dense(n, act=threshold) -> dense(m, act=threshold) -> dense(1, act=threshold)",
+     "sample_realizable", ()),
+    ("input(1) -> dense(6) -> dense(8, act=pwpoly(3, 2))^(L+1)", "vc", ()),
+    ("input(2 + h + 7) -> ((dense(m, bias=true))^(L+1))^3 -> dense(n, act=sign) -> dense((h)^3, act=hardtanh)",
+     "vc", ()),
+    ("input(d) -> dense(n, act=relu)^L -> dense(1)", "sample_agnostic", ("log(n) >> log(d)",)),
+]
+
+
+@pytest.mark.parametrize("text,measure,assume", COMPOSE_ARCHS)
+def test_composed_forms_are_the_forms_of_the_substituted_bounds(monkeypatch, text, measure, assume):
+    """Every bound the resolver composes (asymptotics.dominant_substituted) has the dominant form of
+    the substituted expression, and that expression is positive and finite for the network (the
+    resolver skips its refusal checks when a form is composed). The real theorem bounds and counts."""
+    import vcbound
+    from vcbound import resolver
+    seen = []
+    real = asymptotics.dominant_substituted
+
+    def record(bound, mapping, regime=None):
+        form = real(bound, mapping, regime)
+        seen.append((bound, dict(mapping), regime, form))
+        return form
+    monkeypatch.setattr(asymptotics, "dominant_substituted", record)
+    resolver._RESOLUTIONS.clear()
+    vcbound.bound(text, measure=measure, assume=assume)
+    resolver._RESOLUTIONS.clear()
+    composed = [s for s in seen if s[3] is not None]
+    assert composed, "the shortcut never applied"
+    for bound, mapping, regime, form in composed:
+        exact = bound.xreplace(mapping)
+        assert not exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo), (bound, mapping)
+        assert not exact.is_number or exact.is_positive, (bound, mapping)
+        assert form.expr() == dominant(exact, regime).expr(), (bound, mapping)
+
+
+@pytest.mark.parametrize("bound,values", [
+    ("W*log(p)", {"p": 1}),                    # log 1 = 0: the bound vanishes
+    ("W*log(U*p)", {"p": 0}),                  # log 0
+    ("W - U", {}),                             # a difference may cancel
+    ("W*log(W/L)", {"L": "n**3"}),             # a decaying factor inside a log
+    ("2**U*W", {}),                            # a count in an exponent outside a log
+    ("Min(W, U**2)", {}),
+    ("p*W", {"p": 0}),
+])
+def test_composition_declines_what_only_the_whole_expression_decides(bound, values):
+    from vcbound.expressions import make_symbol as S
+    letters = {c: S(c) for c in ("W", "U", "L", "p")}
+    counts = {"W": n * (d + n) + n, "U": 2 * n + 1, "L": L}
+    mapping = {letters[c]: (sp.sympify(values[c], locals={"n": n}) if c in values else counts.get(c, 3))
+               for c in letters}
+    expr = sp.sympify(bound, locals=letters)
+    assert asymptotics.dominant_substituted(expr, mapping) is None
+
+
+def test_composition_takes_logs_of_products_exponentials_and_maxima_apart():
+    from vcbound.expressions import make_symbol as S
+    W_, U_, p_, q_ = S("W"), S("U"), S("p"), S("q")
+    mapping = {W_: n * (d + n) + n, U_: 2 * n * L + 1, p_: 1, q_: sp.Integer(2)}
+    cases = [
+        2 * W_ * sp.log(16 * sp.E * (p_ + 1)**U_ * sp.Max(2 * q_**U_, U_ + 1)) / sp.log(2),
+        W_ * sp.log(p_ * (q_ + 1) * U_),
+        W_ * U_ * sp.log(p_) + W_ * sp.log(W_ * U_ * q_),   # log 1 = 0 next to a growing term
+        (W_ * U_)**sp.Rational(3, 2) * sp.floor(sp.log(W_)),
+    ]
+    for bound in cases:
+        form = asymptotics.dominant_substituted(bound, mapping)
+        assert form is not None, bound
+        assert form.expr() == dominant(bound.xreplace(mapping)).expr(), bound
+
+
+@settings(max_examples=60, deadline=None)
+@given(polys, polys, st.sampled_from([0, 1, 2, 5]), st.sampled_from([
+    "A*log(B)", "A*B*log(A*B*c)", "(A + B)**2*log(c + 1)", "A*log(c)", "A**(c)*B", "log(A)*log(B*c)",
+    "A*log(2*E*Max(c*A, B))", "sqrt(A*B)*log(c**B)", "A/B + c", "floor(A*log(B))*c"]))
+def test_composition_agrees_with_substitution_on_random_counts(f, g, c, shape):
+    """Whatever the shortcut composes is the form of the substituted expression, and the substituted
+    expression is positive and finite; with random counts and constants 0, 1, 2 and 5."""
+    from vcbound.expressions import make_symbol as S
+    A, B, C = S("A"), S("B"), S("c")
+    bound = sp.sympify(shape, locals={"A": A, "B": B, "c": C})
+    mapping = {A: f, B: g, C: sp.Integer(c)}
+    form = asymptotics.dominant_substituted(bound, mapping)
+    if form is None:
+        return
+    exact = bound.xreplace(mapping)
+    assert not exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo)
+    assert not exact.is_number or exact.is_positive
+    assert form.expr() == dominant(exact).expr()

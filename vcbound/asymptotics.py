@@ -29,7 +29,9 @@ from __future__ import annotations
 from .presentation import brief_repr
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
+import math
 
 import sympy as sp
 
@@ -1115,6 +1117,263 @@ def _dominant_cached(expr, regime) -> Form:
     return _dominant(expr, regime, symbols)
 
 
+class _Outside(Exception):
+    """A bound or a value outside the subset ``dominant_substituted`` composes (the caller
+    substitutes and reduces the whole expression instead)."""
+
+
+def dominant_substituted(bound, mapping: dict, regime: Regime | None = None) -> Form | None:
+    """``dominant(bound.xreplace(mapping), regime)`` without building the substituted expression,
+    or None where this shortcut does not apply (then the caller substitutes and calls ``dominant``).
+
+    A theorem's bound is a small expression in its letters (``W*L*log(W)``); the values are the
+    network's counts, shared by every result of a query and often hundreds of terms long. Sympy
+    substitution rebuilt and re-evaluated each count inside each bound (its evaluation and
+    assumption queries were most of a symbolic query). Here the bound's tree is walked once: a
+    letter stands for its count's terms (reduced once per count), and sums, products, rational
+    powers, logs and floors combine them by the rules ``_terms_of`` and ``_log_terms`` apply to the
+    substituted expression; numbers are carried exactly where they can decide something (an
+    exponent, a log of 1) and as floats otherwise. Only cases whose answer is the same are taken:
+    a positive bound, positive constant factors, counts without min/max whose terms cannot cancel,
+    rational exponents, logs of growing arguments. Anything else (a bound that is 0 or negative
+    here, a count in an exponent outside a log, a min/max outside a log) returns None.
+    tests/test_engine_equivalence.py checks the resolver's answers against the reference engine,
+    which never takes this shortcut."""
+    return _dominant_substituted_cached(bound, tuple(mapping.items()), regime or Regime())
+
+
+@lru_cache(maxsize=8192)
+def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | None:
+    values = {}
+    for sym, value in items:
+        v = _letter_value(value, regime)
+        if v is None:
+            return None
+        values[sym] = v
+    try:
+        kind, payload = _compose(bound, values)
+        if kind == "num":
+            if payload[0] <= NUMBER_MARGIN or payload[1] == 0:
+                return None     # 0 or negative here: the caller refuses it with the substituted value
+            terms = [Term((), ())]
+        else:
+            terms = _prune(payload, regime)
+    except (_Outside, _NotPolylog):
+        return None
+    symbols = {}
+    for _kind, _payload, syms in values.values():
+        symbols.update(syms)
+    return Form("sum", tuple(terms), symbols=tuple(sorted(symbols.items(), key=lambda x: x[0])))
+
+
+NUMBER_MARGIN = 1e-9      # a float is taken as positive (a log's argument as above 1) only beyond this
+
+
+@lru_cache(maxsize=4096)
+def _letter_value(value, regime: Regime):
+    """A letter's value as ``_compose`` reads it: ("num", (float, exact Fraction or None), {}) for a
+    number, ("terms", raw terms, symbols) for a count, None when the shortcut does not apply."""
+    if isinstance(value, int):
+        value = sp.Integer(value)
+    value = regime.apply(value)
+    if value.is_number:
+        number = _number(value)
+        return None if number is None else ("num", number, {})
+    if value.has(sp.Min, sp.Max) or _may_cancel(value):
+        return None
+    try:
+        terms = _terms_of(value)
+    except _NotPolylog:
+        return None
+    if not terms or any(t.opaque for t in terms):
+        # a ratio of counts (1/(L n^2 + ...)) is an opaque factor here, and sympy cancels it against
+        # the same count elsewhere in the bound (Lbar*W with Lbar = (...)/W): only the whole can tell
+        return None
+    return ("terms", terms, {s.name: s for s in value.free_symbols})
+
+
+def _number(value):
+    """(float, exact Fraction or None) of a real sympy number; None when it has no finite float."""
+    exact = Fraction(int(value.p), int(value.q)) if value.is_Rational else None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return (number, exact) if math.isfinite(number) else None
+
+
+def _compose(node, values: dict):
+    """("num", (float, exact Fraction or None)) or ("terms", raw terms) of ``node`` with the letters'
+    values; raises _Outside where the shortcut does not apply."""
+    if node in values:
+        kind, payload, _syms = values[node]
+        return kind, payload
+    if node.is_number:
+        number = _number(node)
+        if number is None:
+            raise _Outside(node)
+        return "num", number
+    if isinstance(node, sp.log):
+        return _compose_log(node.args[0], values)
+    if isinstance(node, sp.Add):
+        return _compose_sum([_compose(a, values) for a in node.args])
+    if isinstance(node, sp.Mul):
+        return _compose_product([_compose(a, values) for a in node.args])
+    if isinstance(node, sp.Pow):
+        return _compose_power(node, values)
+    if isinstance(node, (sp.floor, sp.ceiling)):
+        k, p = _compose(node.args[0], values)
+        if k == "terms":
+            return "terms", p               # floor(x), ceil(x) = Theta(x) for growing x (_terms_of)
+        if p[1] is None:
+            raise _Outside(node)
+        whole = math.floor(p[1]) if isinstance(node, sp.floor) else math.ceil(p[1])
+        return "num", (float(whole), Fraction(whole))
+    raise _Outside(node)                    # a letter without a value, a min/max, another function
+
+
+def _compose_sum(parts):
+    if all(k == "num" for k, _p in parts):
+        exact = None if any(p[1] is None for _k, p in parts) else sum(p[1] for _k, p in parts)
+        return "num", (_finite(math.fsum(p[0] for _k, p in parts)), exact)
+    out = []
+    for k, p in parts:
+        if k == "terms":
+            out.extend(p)
+        elif p[1] != 0:
+            if p[0] <= NUMBER_MARGIN:
+                raise _Outside(p)           # a negative constant next to counts
+            out.append(Term((), ()))
+    return "terms", out
+
+
+def _compose_product(parts):
+    if any(k == "num" and p[1] == 0 for k, p in parts):
+        return "num", (0.0, Fraction(0))    # every other factor is finite
+    if all(k == "num" for k, _p in parts):
+        number, exact = 1.0, Fraction(1)
+        for _k, p in parts:
+            number *= p[0]
+            exact = None if exact is None or p[1] is None else exact * p[1]
+        return "num", (_finite(number), exact)
+    acc = [Term((), ())]
+    for k, p in parts:
+        if k == "num":
+            if p[0] <= NUMBER_MARGIN:
+                raise _Outside(p)           # a negative factor
+            continue                        # a positive constant factor
+        fterms = _prune(p, Regime()) if len(p) > 1 else p     # each factor reduced first (_terms_of)
+        acc = [_mul(a, b) for a in acc for b in fterms]
+    return "terms", acc
+
+
+def _compose_power(node, values: dict):
+    base, ex = node.args
+    k, p = _compose(base, values)
+    if k == "num" and p[1] == 1:
+        return "num", (1.0, Fraction(1))   # 1^x = 1, whatever x is
+    ke, pe = _compose(ex, values)
+    if ke != "num" or pe[1] is None:
+        raise _Outside(node)                # a count in an exponent: only a log takes it apart
+    r = pe[1]
+    if k == "num":
+        if p[1] == 0:
+            if r > 0:
+                return "num", (0.0, Fraction(0))
+            raise _Outside(node)
+        if p[0] <= 0 and r.denominator != 1:
+            raise _Outside(node)
+        exact = p[1] ** r.numerator if p[1] is not None and r.denominator == 1 and abs(r) <= 64 else None
+        try:
+            number = p[0] ** float(r)
+        except (OverflowError, ZeroDivisionError):
+            raise _Outside(node) from None
+        if isinstance(number, complex):
+            raise _Outside(node)
+        return "num", (_finite(number), exact)
+    bterms = _prune(p, Regime())
+    r = sp.Rational(r.numerator, r.denominator)
+    if r > 0 and (len(bterms) == 1 or all(t.sign > 0 for t in bterms)):
+        return "terms", [_pow(t, r) for t in bterms]      # (a + b)^r = Theta(a^r + b^r)
+    if r < 0 and len(bterms) == 1:
+        return "terms", [_pow(bterms[0], r)]
+    raise _Outside(node)
+
+
+def _compose_log(arg, values: dict):
+    """``_compose`` of log(arg). A product's log is the sum of its factors' logs: the growing
+    factors' logs, when there are any, with the constant factors' adding O(1); an exponential's
+    c^x (c > 1) is x; a max's is the union of its growing arguments' logs; a growing sum's is one
+    log per size that grows in it. These are the terms ``_log_terms`` gives for the substituted
+    argument (its rules for products with a max, for exponentials after expand_log, for max and
+    for sums); a factor or argument that does not grow returns _Outside."""
+    if isinstance(arg, (sp.Mul, sp.Max)):
+        logs, numbers = [], []
+        for a in arg.args:
+            if isinstance(a, (sp.Max, sp.Pow)) or isinstance(arg, sp.Max):
+                k, p = _compose_log(a, values)
+                if k == "terms":
+                    logs.extend(p)
+                else:
+                    numbers.append(p)       # the factor's (or argument's) log
+                continue
+            k, p = _compose(a, values)
+            if k == "terms":
+                logs.extend(_growing_logs(p))
+            elif p[1] == 0 or p[0] <= 0:
+                raise _Outside(arg)         # the log of 0 or of a negative number
+            else:
+                numbers.append((math.log(p[0]), Fraction(0) if p[1] == 1 else None))
+        if logs:
+            return "terms", logs            # a constant factor or argument next to growing ones adds O(1)
+        if isinstance(arg, sp.Max):
+            return "num", max(numbers, key=lambda n: n[0])
+        exact = None if any(n[1] is None for n in numbers) else Fraction(0)
+        return "num", (math.fsum(n[0] for n in numbers), exact)
+    if isinstance(arg, sp.Pow):
+        kb, pb = _compose(arg.args[0], values)
+        if kb == "num" and pb[1] == 1:
+            return "num", (0.0, Fraction(0))   # log 1^x = 0
+        ke, pe = _compose(arg.args[1], values)
+        if kb == "num" and ke == "terms":
+            if pb[0] <= 1 + NUMBER_MARGIN:
+                raise _Outside(arg)
+            exponent = _prune(pe, Regime())
+            if not all(t.sign > 0 for t in exponent):
+                raise _Outside(arg)
+            return "terms", exponent        # log c^x = x log c
+        if kb == "num" and ke == "num" and pb[0] > NUMBER_MARGIN and abs(pb[0] - 1) > NUMBER_MARGIN:
+            return "num", (_finite(pe[0] * math.log(pb[0])), None)     # without computing c^x
+    k, p = _compose(arg, values)
+    if k == "terms":
+        return "terms", _growing_logs(p)
+    if p[1] == 1:
+        return "num", (0.0, Fraction(0))
+    if p[0] <= NUMBER_MARGIN or abs(p[0] - 1) <= NUMBER_MARGIN:
+        raise _Outside(arg)                 # the log of 0, of a negative number, or of about 1
+    return "num", (math.log(p[0]), None)
+
+
+def _finite(number: float) -> float:
+    if not math.isfinite(number):
+        raise _Outside(number)
+    return number
+
+
+def _growing_logs(terms: list) -> list:
+    """The log of a sum of positive growing terms: one log per size that grows in it (the rule
+    ``_log_terms`` ends with; its earlier rules give the same terms on such sums)."""
+    inner = _prune(terms, Regime())
+    if not inner or not all(t.sign > 0 and not t.opaque for t in inner):
+        raise _Outside(terms)
+    if not all(all(_grows(n, a) >= 0 for n, a in t.powers) for t in inner):
+        raise _Outside(terms)
+    names = sorted({n for t in inner for n, a in t.powers if _grows(n, a) > 0})
+    if not names:
+        raise _Outside(terms)
+    return [Term((), ((n, 1),)) for n in names]
+
+
 def _expand_outside_logs(expr):
     """Multiply ``expr`` out, leaving the arguments of logs as they are: terms cancel outside the
     logs, and a log's argument is reduced by _log_terms when its turn comes. Expanding inside them
@@ -1415,6 +1674,6 @@ def _growth_in(form: Form, name):
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
     for fn in (_key, _okey, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
-               _dominant_cached,
+               _dominant_cached, _dominant_substituted_cached, _letter_value,
                compare_forms):
         fn.cache_clear()

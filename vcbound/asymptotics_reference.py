@@ -924,3 +924,9 @@ def _growth_in(form: Form, name):
     vals = [_growth_in(a, name) for a in form.args]
     pick = min if form.kind == "min" else max
     return pick(vals, key=lambda ab: (ab[0], ab[1]))
+
+
+def dominant_substituted(bound, mapping: dict, regime: Regime | None = None):
+    """Never composes: the reference engine substitutes the counts and reduces the whole bound
+    (the resolver does that when this returns None), as it always did."""
+    return None

@@ -265,6 +265,20 @@ def _lemma_step(lemma, text, fallback_id, locator, unsound=False) -> Step:
 # --------------------------------------------------------------------------------------------
 # candidates
 # --------------------------------------------------------------------------------------------
+class _Deferred:
+    """A substitution done when first asked for, once (candidates derived from another share it)."""
+
+    __slots__ = ("_args", "_value")
+
+    def __init__(self, *args):
+        self._args, self._value = args, None
+
+    def __call__(self):
+        if self._value is None:
+            self._value = _substitute(*self._args)
+        return self._value
+
+
 @dataclass
 class Candidate:
     """One applicable route to a bound on a measure."""
@@ -274,7 +288,8 @@ class Candidate:
     direction: str
     result: object
     view: View
-    exact: object             # the bound with the network's exact counts substituted (user symbols)
+    substituted: object       # the bound with the network's exact counts substituted (user symbols), or
+                              # a _Deferred that builds it when first read (``exact``)
     form: object              # asy.Form: dominant terms in the regime
     canonical: str            # the bound in vcbound's quantities (W, U, L, T, ...)
     scope: str
@@ -282,6 +297,14 @@ class Candidate:
     steps: list
     conditions: list
     inner: list = field(default_factory=list)   # candidates of inner measures (bridges)
+
+    @property
+    def exact(self):
+        """The bound with the network's exact counts substituted (built on first read: a query's
+        answer needs only the dominant forms, and most candidates are never shown whole)."""
+        if isinstance(self.substituted, _Deferred):
+            self.substituted = self.substituted()
+        return self.substituted
 
     @property
     def user_files(self) -> list[str]:
@@ -692,16 +715,22 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     best_miss = [f"the bound raises a number to the power {_short_number(huge)} for this network, "
                                  f"too large to compute exactly (at most {MAX_EXACT_EXPONENT})"]
                     continue
-                exact = _substitute(result, view, inner_vals)
-                if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-                    best_miss = ["the bound is undefined for this network (e.g. the log of 0 breakpoints "
-                                 "of a polynomial activation)"]
-                    continue
-                if exact.is_number and not exact.is_positive:
-                    best_miss = [f"the bound degenerates to {exact} for this network (e.g. 0 breakpoints of a "
-                                 "polynomial activation, outside the theorem's hypotheses)"]
-                    continue
-                form = asy.dominant(exact, regime)
+                # the dominant form straight from the counts' forms where the engine can compose it (a
+                # positive, finite bound: nothing to refuse); else substitute, check and reduce
+                form = asy.dominant_substituted(result.bound, _mapping(result, view, inner_vals), regime)
+                if form is not None:
+                    exact = _Deferred(result, view, inner_vals)
+                else:
+                    exact = _substitute(result, view, inner_vals)
+                    if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                        best_miss = ["the bound is undefined for this network (e.g. the log of 0 breakpoints "
+                                     "of a polynomial activation)"]
+                        continue
+                    if exact.is_number and not exact.is_positive:
+                        best_miss = [f"the bound degenerates to {exact} for this network (e.g. 0 breakpoints of "
+                                     "a polynomial activation, outside the theorem's hypotheses)"]
+                        continue
+                    form = asy.dominant(exact, regime)
                 steps = list(view.steps)
                 children = []
                 for ic in inner_cands:
@@ -1253,7 +1282,7 @@ def _pdim_routes(q, base, regime, views):
     for c in l0:
         step = _lemma_step(vl, "VCdim(sgn(F)) <= Pdim(F): shattering with the level 0 is pseudo-shattering",
                            "vc_le_pdim", "by definition")
-        lowers.append(Candidate("lower", c.result, c.view, c.exact, c.form, c.canonical, c.scope,
+        lowers.append(Candidate("lower", c.result, c.view, c.substituted, c.form, c.canonical, c.scope,
                                 "user" if c.status == "user" else "derived",
                                 c.steps + [step], c.conditions, c.inner))
     return uppers, lowers, misses
