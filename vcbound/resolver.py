@@ -62,6 +62,8 @@ class View:
     has_bias: bool = True                       # some layer has bias terms
     zero_at_zero: bool = False                  # every activation is Lipschitz with sigma(0) = 0
     layer_activations: tuple = ()               # (layer kind, Activation or None) of each weighted layer, in order
+    # condition_status per result (id), asked for by the requirement check and again by the candidate
+    condition_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -510,6 +512,15 @@ def condition_status(result, view: View) -> tuple[list[str], list[str]]:
     (decidably false, e.g. Sakurai's d >= 1 for a threshold net of degree 0, or an equality such
     as L = 2 that is not an identity for this family) and those left open (shown as "holds when").
     Conditions decidably true are dropped."""
+    memo = view.condition_memo.get(id(result))
+    if memo is not None and memo[0] is result:
+        return memo[1]
+    answer = _condition_status(result, view)
+    view.condition_memo[id(result)] = (result, answer)
+    return answer
+
+
+def _condition_status(result, view: View) -> tuple[list[str], list[str]]:
     failed, open_ = [], []
     for cond, canon in zip(result.conditions, result.canonical_conditions):
         lhs = _substitute_expr(result, cond.lhs, view)
