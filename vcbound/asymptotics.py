@@ -189,12 +189,10 @@ def log_weights(logs, names, polynomial: bool) -> list[float]:
         return [LOG_WEIGHT * own.get(n, 0) + LOGLOG_WEIGHT * own.get(LOGLOG + n, 0) for n in names]
     size_log = sum(b for n, b in own.items() if not n.startswith(LOGLOG) and n not in SMALL)
     size_loglog = sum(b for n, b in own.items() if n.startswith(LOGLOG) and n[len(LOGLOG):] not in SMALL)
-    out = []
-    for n in names:
+    out = [LOG_WEIGHT * size_log + LOGLOG_WEIGHT * size_loglog] * len(names)
+    for i, n in enumerate(names):
         if n in SMALL:
-            out.append(LOG_WEIGHT * own.get(n, 0) + LOGLOG_WEIGHT * own.get(LOGLOG + n, 0))
-        else:
-            out.append(LOG_WEIGHT * size_log + LOGLOG_WEIGHT * size_loglog)
+            out[i] = LOG_WEIGHT * own.get(n, 0) + LOGLOG_WEIGHT * own.get(LOGLOG + n, 0)
     return out
 
 
@@ -222,6 +220,11 @@ class Term:
     def vector(self, names, opaque_names, polynomial: bool = False) -> list[float]:
         """The exponent vector over ``names`` (then the opaque factors); ``polynomial``: the sizes
         are polynomially related (see ``log_weights``)."""
+        if not self.logs and not self.opaque:
+            # a plain monomial (most terms of a count): its powers only
+            p = dict(self.powers)
+            return ([float(-p.get(n, 0) if n in SMALL else p.get(n, 0)) for n in names]
+                    + [0.0] * len(opaque_names))
         p = dict(self.powers)
         logs = self.logs
         if polynomial and any(is_size_log(f) for f, _e in self.opaque):
