@@ -78,10 +78,18 @@ class Step:
     locator: str
     verification: str
     text: str                 # what this step says in this derivation
-    detail: str = ""          # substitution made
+    detail_text: object = ""  # the substitution made, or a function writing it (``detail``)
     unverified: bool = False  # locator UNVERIFIED
     unsound: bool = False     # applicability of this step is UNVERIFIED
     children: list = field(default_factory=list)
+
+    @property
+    def detail(self) -> str:
+        """The substitution made (written on first read: printing every count of a long network for
+        every applicable result was a tenth of a query that shows none of them)."""
+        if callable(self.detail_text):
+            self.detail_text = self.detail_text()
+        return self.detail_text
 
     def to_dict(self) -> dict:
         return {
@@ -660,14 +668,15 @@ def _free_symbol(name):
     return make_symbol(name)
 
 
-def _result_step(result, view: View, exact, children=()) -> Step:
-    subs = ", ".join(f"{k} -> {v}" + (f" = {_text(view.quantities[v])}" if v in view.quantities
-                                      and view.quantities[v] is not None else "")
-                     for k, v in result.symbols.items())
+def _result_step(result, view: View, children=()) -> Step:
+    def subs():
+        return ", ".join(f"{k} -> {v}" + (f" = {_text(view.quantities[v])}" if v in view.quantities
+                                          and view.quantities[v] is not None else "")
+                         for k, v in result.symbols.items())
     return Step("result", result.id, result.source.key, result.locator, result.verification,
                 f"{_direction_word(result.direction)} {result.bound_text}"
                 + (f" (when {', '.join(c.text for c in result.conditions)})" if result.conditions else ""),
-                detail=subs, unverified=result.locator.startswith("UNVERIFIED"),
+                detail_text=subs, unverified=result.locator.startswith("UNVERIFIED"),
                 children=list(children))
 
 
@@ -766,7 +775,7 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                                          ic.result.verification,
                                          f"{MEASURE_NAMES[ic.result.measure]} {'<=' if direction == 'upper' else '>='} "
                                          f"{_pretty(ic.bound_expr)} ({ic.status})", children=list(ic.steps)))
-                rstep = _result_step(result, view, exact, children)
+                rstep = _result_step(result, view, children)
                 if view.tied and not result.tied_weights:
                     rstep.unsound = True
                     rstep.text += " [applied to shared weights: UNVERIFIED" + (
