@@ -1125,6 +1125,14 @@ class _Outside(Exception):
     substitutes and reduces the whole expression instead)."""
 
 
+class _Decaying(_Outside):
+    """A log's argument whose dominant terms are positive but do not all grow (``inner``)."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.inner = inner
+
+
 def dominant_substituted(bound, mapping: dict, regime: Regime | None = None) -> Form | None:
     """``dominant(bound.xreplace(mapping), regime)`` without building the substituted expression,
     or None where this shortcut does not apply (then the caller substitutes and calls ``dominant``).
@@ -1153,6 +1161,21 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
         if v is None:
             return None
         values[sym] = v
+    if any(v[0] == "terms" for v in values.values()):
+        # sympy's evaluation of the substituted bound merges factors (log(A*1) = log(A), then
+        # log(A)*log(A) = log(A)^2; two letters with one count) and drops vanishing ones; its terms
+        # are those of the merged expression, so the walk is over the bound as sympy leaves it
+        # with the numbers in and one placeholder per count
+        pattern, placed, seen = [], {}, {}
+        for sym, value in items:
+            v = values[sym]
+            if v[0] == "terms":
+                holder = _placeholder(seen.setdefault(v[3], len(seen)), bool(v[3].is_positive))
+                placed[holder] = v
+                pattern.append((sym, holder))
+            else:
+                pattern.append((sym, v[3]))
+        bound, values = _skeleton(bound, tuple(pattern)), placed
     try:
         kind, payload = _compose(bound, values)
         if kind == "num":
@@ -1164,9 +1187,29 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
     except (_Outside, _NotPolylog):
         return None
     symbols = {}
-    for _kind, _payload, syms in values.values():
-        symbols.update(syms)
+    for v in values.values():
+        symbols.update(v[2])
     return Form("sum", tuple(terms), symbols=tuple(sorted(symbols.items(), key=lambda x: x[0])))
+
+
+_PLACEHOLDERS: dict = {}
+
+
+def _placeholder(i: int, positive: bool):
+    """The i-th stand-in for a count: real, and positive when sympy knows the count is (what its
+    evaluation of powers and logs depends on: (A^2)^(3/2) is A^3 for a positive A, A^2*|A| for
+    a real one). The same object every time, so that skeletons are memoised."""
+    key = (i, positive)
+    if key not in _PLACEHOLDERS:
+        _PLACEHOLDERS[key] = sp.Dummy(f"count{i}", real=True, positive=True if positive else None)
+    return _PLACEHOLDERS[key]
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(bound, pattern: tuple):
+    """``bound`` with its letters replaced by numbers and placeholders, evaluated by sympy (small:
+    a theorem's bound; memoised, since a family of networks shares its numbers)."""
+    return bound.xreplace(dict(pattern))
 
 
 NUMBER_MARGIN = 1e-9      # a float is taken as positive (a log's argument as above 1) only beyond this
@@ -1174,14 +1217,15 @@ NUMBER_MARGIN = 1e-9      # a float is taken as positive (a log's argument as ab
 
 @lru_cache(maxsize=4096)
 def _letter_value(value, regime: Regime):
-    """A letter's value as ``_compose`` reads it: ("num", (float, exact Fraction or None), {}) for a
-    number, ("terms", raw terms, symbols) for a count, None when the shortcut does not apply."""
+    """A letter's value as ``_compose`` reads it: ("num", (float, exact Fraction or None), {}, value)
+    for a number, ("terms", raw terms, symbols, value) for a count, None when the shortcut does not
+    apply."""
     if isinstance(value, int):
         value = sp.Integer(value)
     value = regime.apply(value)
     if value.is_number:
         number = _number(value)
-        return None if number is None else ("num", number, {})
+        return None if number is None else ("num", number, {}, value)
     if value.has(sp.Min, sp.Max) or _may_cancel(value):
         return None
     try:
@@ -1192,7 +1236,7 @@ def _letter_value(value, regime: Regime):
         # a ratio of counts (1/(L n^2 + ...)) is an opaque factor here, and sympy cancels it against
         # the same count elsewhere in the bound (Lbar*W with Lbar = (...)/W): only the whole can tell
         return None
-    return ("terms", terms, {s.name: s for s in value.free_symbols})
+    return ("terms", terms, {s.name: s for s in value.free_symbols}, value)
 
 
 def _number(value):
@@ -1209,8 +1253,7 @@ def _compose(node, values: dict):
     """("num", (float, exact Fraction or None)) or ("terms", raw terms) of ``node`` with the letters'
     values; raises _Outside where the shortcut does not apply."""
     if node in values:
-        kind, payload, _syms = values[node]
-        return kind, payload
+        return values[node][:2]
     if node.is_number:
         number = _number(node)
         if number is None:
@@ -1221,6 +1264,13 @@ def _compose(node, values: dict):
     if isinstance(node, sp.Add):
         return _compose_sum([_compose(a, values) for a in node.args])
     if isinstance(node, sp.Mul):
+        if len(node.args) == 2 and node.args[0].is_Rational and node.args[1] in values \
+                and isinstance(values[node.args[1]][3], sp.Add):
+            # sympy distributes a rational coefficient over a sum (2*(a + b) = 2*a + 2*b): the
+            # count's terms as they are, not reduced as a factor
+            if node.args[0] <= 0:
+                raise _Outside(node)
+            return values[node.args[1]][:2]
         return _compose_product([_compose(a, values) for a in node.args])
     if isinstance(node, sp.Pow):
         return _compose_power(node, values)
@@ -1279,6 +1329,12 @@ def _compose_power(node, values: dict):
     if ke != "num" or pe[1] is None:
         raise _Outside(node)                # a count in an exponent: only a log takes it apart
     r = pe[1]
+    if isinstance(base, sp.Mul) and k == "terms":
+        # sympy gives (a*b)^r as a^r * b^r (always for an integer r, for positive factors otherwise):
+        # each factor is reduced on its own; a product reduced as a whole can keep other terms
+        if r.denominator != 1:
+            raise _Outside(node)
+        return _compose_product([_compose_power(sp.Pow(f, ex, evaluate=False), values) for f in base.args])
     if k == "num":
         if p[1] == 0:
             if r > 0:
@@ -1303,37 +1359,23 @@ def _compose_power(node, values: dict):
     raise _Outside(node)
 
 
-def _compose_log(arg, values: dict):
+def _compose_log(arg, values: dict, whole: bool = True):
     """``_compose`` of log(arg). A product's log is the sum of its factors' logs: the growing
     factors' logs, when there are any, with the constant factors' adding O(1); an exponential's
     c^x (c > 1) is x; a max's is the union of its growing arguments' logs; a growing sum's is one
     log per size that grows in it. These are the terms ``_log_terms`` gives for the substituted
     argument (its rules for products with a max, for exponentials after expand_log, for max and
-    for sums); a factor or argument that does not grow returns _Outside."""
+    for sums). The log of a product or sum whose dominant terms do not all grow is kept whole, as
+    the log of those terms (``whole``: ``arg`` is the whole argument, not a factor of it); anything
+    else that does not grow raises _Outside."""
     if isinstance(arg, (sp.Mul, sp.Max)):
-        logs, numbers = [], []
-        for a in arg.args:
-            if isinstance(a, (sp.Max, sp.Pow)) or isinstance(arg, sp.Max):
-                k, p = _compose_log(a, values)
-                if k == "terms":
-                    logs.extend(p)
-                else:
-                    numbers.append(p)       # the factor's (or argument's) log
-                continue
-            k, p = _compose(a, values)
-            if k == "terms":
-                logs.extend(_growing_logs(p))
-            elif p[1] == 0 or p[0] <= 0:
-                raise _Outside(arg)         # the log of 0 or of a negative number
-            else:
-                numbers.append((math.log(p[0]), Fraction(0) if p[1] == 1 else None))
-        if logs:
-            return "terms", logs            # a constant factor or argument next to growing ones adds O(1)
-        if isinstance(arg, sp.Max):
-            return "num", max(numbers, key=lambda n: n[0])
-        exact = None if any(n[1] is None for n in numbers) else Fraction(0)
-        return "num", (math.fsum(n[0] for n in numbers), exact)
-    if isinstance(arg, sp.Pow):
+        try:
+            return _compose_log_parts(arg, values)
+        except _Decaying:
+            if isinstance(arg, sp.Max):
+                raise _Outside(arg) from None
+            # a product with a decaying factor (W/L): its log is taken whole, below
+    elif isinstance(arg, sp.Pow):
         kb, pb = _compose(arg.args[0], values)
         if kb == "num" and pb[1] == 1:
             return "num", (0.0, Fraction(0))   # log 1^x = 0
@@ -1349,12 +1391,49 @@ def _compose_log(arg, values: dict):
             return "num", (_finite(pe[0] * math.log(pb[0])), None)     # without computing c^x
     k, p = _compose(arg, values)
     if k == "terms":
-        return "terms", _growing_logs(p)
+        try:
+            return "terms", _growing_logs(p)
+        except _Decaying as decaying:
+            if not whole:
+                raise               # a factor of a product: the product's log is taken whole
+            # the log of a sum whose dominant terms do not all grow (n^2 + d*n/L): kept whole, as
+            # the log of those dominant terms (_log_terms' last rule before giving up)
+            syms = {}
+            for v in values.values():
+                syms.update(v[2])
+            whole = sp.log(sp.Add(*[t.to_expr(syms) for t in decaying.inner]))
+            return "terms", [Term((), (), ((whole, 1),))]
     if p[1] == 1:
         return "num", (0.0, Fraction(0))
     if p[0] <= NUMBER_MARGIN or abs(p[0] - 1) <= NUMBER_MARGIN:
         raise _Outside(arg)                 # the log of 0, of a negative number, or of about 1
     return "num", (math.log(p[0]), None)
+
+
+def _compose_log_parts(arg, values: dict):
+    """The log of a product or a max, factor by factor (``_compose_log``)."""
+    logs, numbers = [], []
+    for a in arg.args:
+        if isinstance(a, (sp.Max, sp.Pow)) or isinstance(arg, sp.Max):
+            k, p = _compose_log(a, values, whole=False)
+            if k == "terms":
+                logs.extend(p)
+            else:
+                numbers.append(p)           # the factor's (or argument's) log
+            continue
+        k, p = _compose(a, values)
+        if k == "terms":
+            logs.extend(_growing_logs(p))
+        elif p[1] == 0 or p[0] <= 0:
+            raise _Outside(arg)             # the log of 0 or of a negative number
+        else:
+            numbers.append((math.log(p[0]), Fraction(0) if p[1] == 1 else None))
+    if logs:
+        return "terms", logs                # a constant factor or argument next to growing ones adds O(1)
+    if isinstance(arg, sp.Max):
+        return "num", max(numbers, key=lambda n: n[0])
+    exact = None if any(n[1] is None for n in numbers) else Fraction(0)
+    return "num", (math.fsum(n[0] for n in numbers), exact)
 
 
 def _finite(number: float) -> float:
@@ -1370,7 +1449,9 @@ def _growing_logs(terms: list) -> list:
     if not inner or not all(t.sign > 0 and not t.opaque for t in inner):
         raise _Outside(terms)
     if not all(all(_grows(n, a) >= 0 for n, a in t.powers) for t in inner):
-        raise _Outside(terms)
+        if all(t.is_constant for t in inner):
+            raise _Outside(terms)
+        raise _Decaying(inner)
     names = sorted({n for t in inner for n, a in t.powers if _grows(n, a) > 0})
     if not names:
         raise _Outside(terms)
@@ -1677,6 +1758,6 @@ def _growth_in(form: Form, name):
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
     for fn in (_key, _okey, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
-               _dominant_cached, _dominant_substituted_cached, _letter_value,
+               _dominant_cached, _dominant_substituted_cached, _letter_value, _skeleton,
                compare_forms):
         fn.cache_clear()
