@@ -1239,8 +1239,10 @@ def _letter_value(value, regime: Regime):
     return ("terms", terms, {s.name: s for s in value.free_symbols}, value)
 
 
+@lru_cache(maxsize=4096)
 def _number(value):
-    """(float, exact Fraction or None) of a real sympy number; None when it has no finite float."""
+    """(float, exact Fraction or None) of a real sympy number; None when it has no finite float
+    (memoised: a theorem's constants, log(2) and E, are evaluated by sympy's evalf)."""
     exact = Fraction(int(value.p), int(value.q)) if value.is_Rational else None
     try:
         number = float(value)
@@ -1758,6 +1760,6 @@ def _growth_in(form: Form, name):
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
     for fn in (_key, _okey, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
-               _dominant_cached, _dominant_substituted_cached, _letter_value, _skeleton,
+               _dominant_cached, _dominant_substituted_cached, _letter_value, _skeleton, _number,
                compare_forms):
         fn.cache_clear()
