@@ -77,11 +77,23 @@ class Step:
     citation: str | None      # BibTeX key, None for definitions
     locator: str
     verification: str
-    text: str                 # what this step says in this derivation
+    text_value: object        # what this step says in this derivation, or a function writing it (``text``)
     detail_text: object = ""  # the substitution made, or a function writing it (``detail``)
     unverified: bool = False  # locator UNVERIFIED
     unsound: bool = False     # applicability of this step is UNVERIFIED
     children: list = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """What this step says (written on first read when it prints counts: sympy's printer was
+        a third of a new query of a recurrent network, whose unrolling steps print W, U and L)."""
+        if callable(self.text_value):
+            self.text_value = self.text_value()
+        return self.text_value
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.text_value = value
 
     @property
     def detail(self) -> str:
@@ -132,17 +144,18 @@ def _views(q, base, measure: str) -> list[View]:
         tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), tied=True, derived=True, has_bias=q.has_bias)
         tied.steps.append(_lemma_step(
-            lemma, f"unrolled over {steps_words}: W = {canon['W']} shared parameters, "
-                   f"U = {common['U']}, depth = {common['L']}", "unroll", lemma.locator,
+            lemma, lambda W=canon["W"], U=common["U"], L=common["L"]:
+            f"unrolled over {steps_words}: W = {W} shared parameters, U = {U}, depth = {L}", "unroll", lemma.locator,
             unsound=bool(lemma.applicability and lemma.applicability.startswith("UNVERIFIED"))))
         untied = dict(common)
         untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
         free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), derived=True, has_bias=q.has_bias)
         free.steps.append(_lemma_step(
-            lemma, f"unrolled over {steps_words}; the tied network is one parameter setting of the "
-                   f"unrolled network with untied copies, which has W = {untied['W']} parameters and "
-                   f"U = {common['U']} units (a subclass has no larger VC dimension)", "unroll",
+            lemma, lambda W=untied["W"], U=common["U"]:
+            f"unrolled over {steps_words}; the tied network is one parameter setting of the unrolled network "
+            f"with untied copies, which has W = {W} parameters and U = {U} units (a subclass has no larger VC "
+            "dimension)", "unroll",
             lemma.locator, unsound=False))
         tied.activation_names = free.activation_names = direct.activation_names
         views += [tied, free]
@@ -216,9 +229,9 @@ def _rewritten_view(q, base, view: View) -> View | None:
     out = View(view.name + " + units as gates", quantities, "feedforward", classes, "sigmoidal", True, True,
                list(view.steps), tied=view.tied, derived=True, has_bias=getattr(view, "has_bias", True))
     out.activation_names = view.activation_names
-    words = {"relu_as_product": f"each of the {_text(relus)} relu units becomes a linear, a threshold and a "
-                                "multiplication gate (relu(z) = z H(z)): U = "
-                                f"{_text(quantities['U'])}, W unchanged",
+    words = {"relu_as_product": lambda U=quantities["U"]: f"each of the {_text(relus)} relu units becomes a "
+                                "linear, a threshold and a multiplication gate (relu(z) = z H(z)): U = "
+                                f"{_text(U)}, W unchanged",
              "steep_sigmoid": "threshold (and sign) gates are counted as steep logistic (tanh) gates: same "
                               "programmable parameters and nodes, for a bound in those alone"}
     for t, lem in zip(transforms, lemmas):
@@ -256,10 +269,10 @@ def _shared_as_gates_view(q, base, tied: View) -> View | None:
     view.steps[-1] = Step(**{**view.steps[-1].__dict__, "unsound": False})
     view.activation_names = tied.activation_names
     view.steps.append(_lemma_step(
-        lemma, f"every use of a shared parameter becomes a multiplication gate fed by a linear gate that outputs "
-               f"the parameter: W = {_text(q.params)} programmable parameters (other weights fixed), "
-               f"U = {_text(quantities['U'])} nodes ({_text(uses)} uses of a parameter), depth <= "
-               f"{_text(quantities['L'])}", "shared_as_gates", lemma.locator,
+        lemma, lambda U=quantities["U"], L=quantities["L"]:
+        f"every use of a shared parameter becomes a multiplication gate fed by a linear gate that outputs the "
+        f"parameter: W = {_text(q.params)} programmable parameters (other weights fixed), U = {_text(U)} nodes "
+        f"({_text(uses)} uses of a parameter), depth <= {_text(L)}", "shared_as_gates", lemma.locator,
         unsound=not lemma.applicability_verified))
     return view
 
