@@ -1156,7 +1156,7 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
         for c in uppers:
             if c.unsound and asy.compare(c.form, upper.form, regime) == "less":
                 why = c.result.tied_weights_summary
-                notes.append(f"A smaller upper bound O({_pretty(c.bound_expr)}) follows via {c.view.name} and "
+                notes.append(f"A smaller upper bound O({_text(c.bound_expr).replace('**', '^')}) follows via {c.view.name} and "
                              f"{c.result.id} if that result holds with shared (tied) weights, which is UNVERIFIED"
                              + (f" ({c.result.source.key}: {why[0].lower() + why[1:].rstrip('.')})" if why else "")
                              + "; it is not used as the best bound.")

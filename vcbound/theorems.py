@@ -199,7 +199,7 @@ class Result:
     def activation(self) -> str:
         return self.requires.get("activation", "any")
 
-    @property
+    @cached_property
     def class_generic(self) -> bool:
         """True for a statement about any class (a VC -> sample-complexity bridge, a distribution-free
         lower bound in eps and delta): topology and activation ``any`` and no network quantity in
@@ -207,10 +207,11 @@ class Result:
         return (self.topology == "any" and self.activation == "any"
                 and all(q in BRIDGE_QUANTITIES + _SAMPLE_QUANTITIES for q in self.symbols.values()))
 
-    @property
+    @cached_property
     def multiplication(self) -> bool:
         """Whether the result allows multiplication gates: as ``requires`` says; by default false for
-        results about networks and true for class-generic ones (see ``class_generic``)."""
+        results about networks and true for class-generic ones (see ``class_generic``). Computed
+        once: every query asks it of every result in every view."""
         return bool(self.requires.get("multiplication", self.class_generic))
 
     @cached_property
