@@ -319,3 +319,22 @@ def test_composition_agrees_with_substitution_on_random_counts(f, g, c, shape):
     assert not exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo)
     assert not exact.is_number or exact.is_positive
     assert form.expr() == dominant(exact).expr()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_ge_matrix_on_ranks_answers_like_the_float_broadcast(seed):
+    """asymptotics._ge_matrix compares small integer ranks when each ray's values fall into groups
+    at most TOL wide and more than TOL apart, and floats otherwise: either way the answer of the
+    plain broadcast ``A[j] >= B[i] - TOL`` on every ray, near-equal values included."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(seed)
+    values = [0.0, 1.0, 2.0, 1e-3, 1e-6, 2.001, 3.0, 0.003, 0.001 * 3, 1e-3 + 2e-3, 2.9999999999999996]
+    if seed % 3 == 0:
+        values += [1e-12, 5e-13, 3.0000000000001]          # near values in a chain: the float path
+    n, m, r = rng.integers(1, 80), rng.integers(1, 80), rng.integers(1, 9)
+    A = rng.choice(values, size=(n, r)) + rng.choice([0.0, 1e-6, 4e-13], size=(n, 1))
+    B = rng.choice(values, size=(m, r))
+    expected = (A[:, None, :] >= B[None, :, :] - asymptotics.TOL).all(axis=2)
+    assert (asymptotics._ge_matrix(A, B) == expected).all()
+    if seed % 3 == 1:
+        assert asymptotics._column_ranks(A, B) is not None     # the integer path is taken on such data

@@ -297,6 +297,14 @@ class Form:
             object.__setattr__(self, "_names", cached)
         return set(cached)
 
+    def term_set(self) -> frozenset:
+        """The terms of a sum as a set (computed once per form: every comparison asks)."""
+        cached = self.__dict__.get("_term_set")
+        if cached is None:
+            cached = frozenset(self.terms)
+            object.__setattr__(self, "_term_set", cached)
+        return cached
+
     def opaque_ids(self) -> set:
         """The opaque factors, as the engine identifies them (``_Opaque``; computed once per form)."""
         cached = self.__dict__.get("_opaque_ids")
@@ -542,6 +550,12 @@ def _grows(name: str, power) -> float:
 
 
 def _mul(a: Term, b: Term) -> Term:
+    if not (a.logs or a.opaque or b.logs or b.opaque):
+        # two monomials (most products of counts): the powers alone, the same Term as below
+        p = dict(a.powers)
+        for n, e in b.powers:
+            p[n] = p.get(n, 0) + e
+        return Term(tuple(sorted([(n, e) for n, e in p.items() if e != 0])), (), (), a.sign * b.sign)
     p = dict(a.powers)
     for n, e in b.powers:
         p[n] = p.get(n, 0) + e
@@ -1058,16 +1072,52 @@ def _below_some_row(G, F):
 
 
 def _ge_matrix(A, B):
-    """``out[j, i]``: ``A[j] >= B[i] - TOL`` on every ray, computed in blocks of rows of ``A`` so
-    that the broadcast never holds more than BROADCAST_LIMIT booleans (two sums of 3,000 terms over
-    32 rays would take 300 MB at once)."""
+    """``out[j, i]``: ``A[j] >= B[i] - TOL`` on every ray. One ray at a time on two-dimensional
+    arrays (a three-dimensional broadcast reduced over its short last axis was most of a query on a
+    chain of 30 distinct widths), on small integer ranks when the values allow it (``_column_ranks``)."""
     import numpy as np
 
-    out = np.empty((len(A), len(B)), dtype=bool)
-    step = max(1, BROADCAST_LIMIT // max(1, B.size))
-    for start in range(0, len(A), step):
-        out[start:start + step] = (A[start:start + step, None, :] >= B[None, :, :] - TOL).all(axis=2)
+    ranked = _column_ranks(A, B)
+    if ranked is not None:
+        AT, BT = ranked
+    else:
+        AT, BT = np.ascontiguousarray(A.T), np.ascontiguousarray((B - TOL).T)
+    out = np.ones((len(A), len(B)), dtype=bool)
+    tmp = np.empty_like(out)
+    for a, b in zip(AT, BT):
+        np.greater_equal(a[:, None], b[None, :], out=tmp)
+        out &= tmp
     return out
+
+
+def _column_ranks(A, B):
+    """Each ray's values in ``A`` and ``B`` replaced by their rank (uint8 or uint16, rays first):
+    values within TOL of their neighbour share a rank (float rounding of one exponent, 3e-3 against
+    0.001 * 3). When each such group spans at most TOL and the groups are more than TOL apart,
+    ``a >= b - TOL`` is exactly ``rank(a) >= rank(b)``, and comparing small integers is several times
+    faster than comparing floats. None when the values do not allow it (a chain of near values)."""
+    import numpy as np
+
+    both = np.concatenate([A, B])
+    AT = np.empty((A.shape[1], len(A)), dtype=np.uint16)
+    BT = np.empty((B.shape[1], len(B)), dtype=np.uint16)
+    top = 0
+    for r in range(both.shape[1]):
+        values = np.unique(both[:, r])
+        starts = np.concatenate([[True], np.diff(values) > TOL])     # a new group begins
+        group = np.cumsum(starts) - 1
+        if len(values) > 1 and not starts.all():
+            first = values[starts][group]                             # each value's group minimum
+            if (values - first).max() > TOL:
+                return None
+        if group[-1] >= 65535:
+            return None
+        top = max(top, int(group[-1]) + 1)
+        AT[r] = group[np.searchsorted(values, A[:, r])]
+        BT[r] = group[np.searchsorted(values, B[:, r])]
+    if top <= 256:
+        return AT.astype(np.uint8), BT.astype(np.uint8)
+    return AT, BT
 
 
 def _pairs_cover_rows(c1, c2):
@@ -1617,17 +1667,31 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     names = tuple(sorted(f.names() | g.names() | _size_log_names(_all_terms(f)) | _size_log_names(_all_terms(g))))
     opaque = tuple(sorted(f.opaque_ids() | g.opaque_ids()))
     # a term of f that is also a term of g is below g: only the others need the cone
-    shared = set(g.terms)
+    shared = g.term_set()
     f_terms = tuple(t for t in f.terms if t not in shared)
     if not f_terms:
         return True
     if len(f_terms) * len(g.terms) >= NUMPY_FROM * 8 and has_numpy():
-        P = _projection_matrix(f_terms + g.terms, names, opaque, regime)
-        return _all_covered_numpy(P[:len(f_terms)], P[len(f_terms):])
+        import numpy as np
+        rays = np.asarray(_rays(names, regime, opaque), dtype=float)
+        Vf = _form_vectors(f, names, opaque, regime.polynomial)
+        if len(f_terms) < len(f.terms):
+            Vf = Vf[[t not in shared for t in f.terms]]
+        Vg = _form_vectors(g, names, opaque, regime.polynomial)
+        return _all_covered_numpy(_dot_rows(Vf, rays), _dot_rows(Vg, rays))
     proj = _projections(f_terms + g.terms, names, opaque, regime)
     fp, gp = proj[:len(f_terms)], proj[len(f_terms):]
     same_growth = set(gp)
     return all(_le_proj(a, gp) for a in fp if a not in same_growth)     # Theta-equal to a term of g: below it
+
+
+@lru_cache(maxsize=64)
+def _form_vectors(form: Form, names: tuple, opaque: tuple, polynomial: bool):
+    """The exponent vectors of a sum's terms as one numpy matrix, memoised: choosing the best of a
+    query's bounds compares each with every other in the same coordinates, and rebuilding the
+    matrix of a 2,000-term sum from its terms was most of that."""
+    import numpy as np
+    return np.asarray(_vectors(form.terms, names, opaque, polynomial), dtype=float)
 
 
 @lru_cache(maxsize=16384)
@@ -1760,6 +1824,6 @@ def _growth_in(form: Form, name):
 def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
     for fn in (_key, _okey, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
-               _dominant_cached, _dominant_substituted_cached, _letter_value, _skeleton, _number,
+               _dominant_cached, _dominant_substituted_cached, _letter_value, _skeleton, _number, _form_vectors,
                compare_forms):
         fn.cache_clear()
