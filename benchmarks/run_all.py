@@ -27,15 +27,19 @@ ROOT = HERE.parent
 # Why a target is missed and what would fix it (written from cProfile runs; see RESULTS.md).
 REASONS = {
     "warm-uncached": (
-        "A new architecture in a warm process resolves ~25 applicable results over 3 views. After "
-        "this round's fixes (sympy printing of the same W, U, L for every result's derivation text "
-        "is memoised, and so is each result's canonical form: 20.6 ms -> 8.4 ms median in "
-        "test_warm_query_uncached before and after), what is left is spread thin: substituting counts into each bound (xreplace, free_symbols), the "
-        "requirement and condition checks per result and view, and parsing the text (~0.3 ms).",
-        "Precompute per theorem file, once, the dominant form of every canonical bound as "
-        "monomials in W, U, L, T (stored with the validated-content stamp), so that a query only "
-        "substitutes the quantities' dominant terms into monomials; index results by topology and "
-        "activation class so that inapplicable ones are never visited."),
+        "A new architecture in a warm process resolves ~25 applicable results over 3 views. This "
+        "round: each result's dominant form is composed from the counts' forms instead of being "
+        "reduced from the substituted expression (asymptotics.dominant_substituted), the substituted "
+        "bound and the derivation texts that print counts are built only when read, a result's "
+        "condition status is computed once per view, and Result.multiplication/class_generic once per "
+        "result. In one process, CPU medians: the 10-layer chain 8.4 -> ~5 ms, the mixed recurrent "
+        "chain 16-18 -> ~5.5 ms. What is left is spread thin: the requirement and condition checks "
+        "of each result in each view (~1.5 ms), refusing results whose numbers make them undefined "
+        "(breakpoints = 0: sympy substitution of the numeric letters, ~0.5 ms), ranking misses and "
+        "listing the theorem directories for changes (~0.3 ms each).",
+        "Index results by topology and activation class so that inapplicable ones are never "
+        "visited; decide refusals from the numeric letters with the same exact-number walk as the "
+        "composition; keep the directory listing to one stat per directory."),
     "cold-cli": (
         "The imports are the baseline itself (vcbound's own modules add ~90 ms, mostly byte-"
         "compiling under PYTHONDONTWRITEBYTECODE=1). The rest is first-time sympy work on a cold "
@@ -49,31 +53,27 @@ REASONS = {
         "canonical forms above. 3. Check sizes with plain integer arithmetic when they are "
         "numbers or single symbols (the common case) instead of asking sympy's assumptions."),
     "engine": (
-        "Issue 13, third round. Measured where the time went with CPU-time profiles (cProfile with "
-        "process_time) on the 10- and 30-width chains: the pair search proving kept terms of long "
-        "products uncovered, the same sums pruned again in another order, every comparison asked "
-        "twice, single-term cover computed as a whole matrix, and OpenBLAS's thread pool, whose "
-        "spinning threads cost more CPU than the small products it was woken for. Done: a perceptron "
-        "search for a weighting of the rays that separates a term (a certificate that no pair covers "
-        "it, checked against the pure-Python pair test on random sums) and, for dominated terms, its "
-        "likeliest covering pairs tried first; prunes memoised by the set of terms; comparisons "
-        "memoised one direction at a time, with a quick refusal when a term is above all of the "
-        "other sum on some ray; single-term cover sought largest rows first with early exit; small "
-        "products without BLAS; term and form hashes and symbols computed once; numpy from 16 terms "
-        "(the README examples still never import it). 10-width chain 0.88 s -> ~0.28 s, 30-width "
-        "chain 7.6 s -> ~1.8 s (t(30)/t(10) 9.3 -> ~4-6), the pathological repeat at or near its "
-        "target; every one of the 2,776 stored architectures still answers as the reference. What is "
-        "left is sympy: substituting counts into each bound (xreplace with sympy's evaluation and "
-        "assumption queries: ~70-90 ms of the 10-width query, ~20 ms of a numeric one, where "
-        "`is_positive` on the substituted number costs another ~20 ms), reducing the substituted "
-        "expression term by term, and the sums themselves (W*U of 30 distinct widths keeps ~1,400 "
-        "terms, which any exact engine must produce).",
-        "The issue's design: counts and theorem bounds in the engine's own form (sparse polynomials "
-        "with exponent vectors; each theorem's bound precomputed per file hash as a product of "
-        "powers of W, U, L, T and their logs, kept unpruned because a letter may become a constant), "
-        "so that a query substitutes frontiers into monomials (a product is a Minkowski sum of "
-        "frontiers, a power a scaling) and builds the sympy expression only when it is shown; the "
-        "substituted value's sign checked on the exponent vectors instead of sympy's assumptions."),
+        "Issue 13, fourth round. Substitution is gone from the query: a theorem's bound (a small "
+        "expression in its letters) is walked once with each letter standing for its count's terms "
+        "(asymptotics.dominant_substituted), over the bound as sympy evaluates it with the numbers in "
+        "and one placeholder per count (so that merged factors and shared counts come out as sympy "
+        "gives them), with exact fractions for numbers; anything it cannot take (a count in an "
+        "exponent outside a log, a min/max outside a log, a bound that vanishes here) goes the old "
+        "way. Tested against the substituted expression on every bound of eleven architectures and on "
+        "thousands of random shapes and counts, and all 2,779 stored architectures answer as the "
+        "reference. Then the engine itself: dominance matrices one ray at a time on small integer "
+        "ranks (exact when each ray's values group within TOL; 5x on 1,400-term sums), a sum's "
+        "vector matrix memoised for the comparisons that choose the best bound, monomial products "
+        "without the log and opaque merges. 10-width chain ~250 -> ~90-110 ms, 30-width 1.8 -> "
+        "~0.45-0.6 s (t(30)/t(10) ~5), numeric widths 31-53 -> ~5-9 ms, the pathological repeat "
+        "55-105 -> ~45-70 ms. What is left on symbolic chains is the engine's real work: pruning the "
+        "products of counts (W*U of 10 distinct widths is 242 terms, all kept; W^2 + W*U is 191 terms "
+        "of which 169 must each be shown below a pair), and comparing the ~10 candidate forms.",
+        "A pruning that uses the structure of a product (the frontier of a Minkowski sum of two "
+        "pruned sums is found from the two frontiers; a term dominated in one factor is dominated in "
+        "the product) instead of pruning the product's terms from scratch, and comparisons of "
+        "products factor by factor; both must keep the pair-search answers exactly (the equivalence "
+        "test)."),
     "theorem-files": (
         "Unchanged files are now loaded from a JSON snapshot kept with their content hash in the user "
         "cache directory (format 2, one file per package version, keyed also by a hash of the "

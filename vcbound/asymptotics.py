@@ -15,11 +15,15 @@ extreme rays (indicator vectors of up-closed symbol sets). A term against a *sum
 against each single term and each pair (a convex combination), which covers the bounds in the
 theorem base; anything not proved comparable is reported "incomparable", never guessed.
 
-How it stays fast (issue 13): a bound is multiplied out only where its terms can cancel, never
-inside log arguments; every reduction is memoised by structure; opaque factors are keyed by hash;
-sums of NUMPY_FROM terms or more are pruned and compared on numpy arrays, with the same tests and
-tolerances as the pure-Python path. Short sums take that path, so that the cold path never imports
-numpy, and so does every sum when numpy is not installed (it is not a core dependency). A weighting
+How it stays fast (issue 13): a theorem's bound with a network's counts in it is reduced without
+building the substituted expression (``dominant_substituted``: the bound's small tree is walked with
+each letter standing for its count's terms; what the walk cannot take goes through ``dominant``); a
+bound is multiplied out only where its terms can cancel, never inside log arguments; every
+reduction is memoised by structure; opaque factors are keyed by hash; sums of NUMPY_FROM terms or
+more are pruned and compared on numpy arrays, with the same tests and tolerances as the pure-Python
+path (dominance matrices on small integer ranks where that is exact). Short sums take that path, so
+that the cold path never imports numpy, and so does every sum when numpy is not installed (it is
+not a core dependency). A weighting
 of the rays on which a term is above all others proves it undominated (``_separated``); the pair
 search is left to the rest. ``asymptotics_reference`` is the engine before these changes, kept
 unchanged as the test oracle (tests/test_engine_equivalence.py).
