@@ -64,9 +64,9 @@ REASONS = {
         "reference. Then the engine itself: dominance matrices one ray at a time on small integer "
         "ranks (exact when each ray's values group within TOL; 5x on 1,400-term sums), a sum's "
         "vector matrix memoised for the comparisons that choose the best bound, monomial products "
-        "without the log and opaque merges. 10-width chain ~250 -> ~90-110 ms, 30-width 1.8 -> "
-        "~0.45-0.6 s (t(30)/t(10) ~5), numeric widths 31-53 -> ~5-9 ms, the pathological repeat "
-        "55-105 -> ~45-70 ms. What is left on symbolic chains is the engine's real work: pruning the "
+        "without the log and opaque merges. Over this round's runs: 10-width chain ~250 -> 90-145 "
+        "ms, 30-width 1.8 -> 0.45-0.8 s (t(30)/t(10) 4.5-8), numeric widths 31-53 -> 5-9 ms, the "
+        "pathological repeat 55-105 -> 44-70 ms. What is left on symbolic chains is the engine's real work: pruning the "
         "products of counts (W*U of 10 distinct widths is 242 terms, all kept; W^2 + W*U is 191 terms "
         "of which 169 must each be shown below a pair), and comparing the ~10 candidate forms.",
         "A pruning that uses the structure of a product (the frontier of a Minkowski sum of two "
