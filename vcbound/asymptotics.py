@@ -1457,8 +1457,8 @@ def _compose_log(arg, values: dict, whole: bool = True):
             syms = {}
             for v in values.values():
                 syms.update(v[2])
-            whole = sp.log(sp.Add(*[t.to_expr(syms) for t in decaying.inner]))
-            return "terms", [Term((), (), ((whole, 1),))]
+            kept = sp.log(sp.Add(*[t.to_expr(syms) for t in decaying.inner]))
+            return "terms", [Term((), (), ((kept, 1),))]
     if p[1] == 1:
         return "num", (0.0, Fraction(0))
     if p[0] <= NUMBER_MARGIN or abs(p[0] - 1) <= NUMBER_MARGIN:
