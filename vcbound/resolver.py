@@ -921,6 +921,7 @@ def _best_pool(cands, direction, regime) -> list:
     if not cands:
         return []
     sound = [c for c in cands if not c.unsound] or cands
+    rank = {id(c): _preference(c) for c in sound}     # each candidate's key once (it walks the steps)
     chosen = []
     for c in sound:
         beaten = False
@@ -932,7 +933,7 @@ def _best_pool(cands, direction, regime) -> list:
             if rel == better:
                 beaten = True
                 break
-            if rel == "equal" and _prefer(d, c):
+            if rel == "equal" and rank[id(d)] < rank[id(c)]:
                 beaten = True
                 break
         if not beaten:
@@ -940,16 +941,14 @@ def _best_pool(cands, direction, regime) -> list:
     return chosen
 
 
-def _prefer(a: Candidate, b: Candidate) -> bool:
-    """Between equal bounds: published over derived, verified over not, a result stated for the class
-    over an extension to multiplication gates the network does not have (Karpinski-Macintyre over
-    Schmitt's remark for a plain sigmoid net; only multiplication-allowing results reach gated cells),
-    the better-read source (a journal read in full over an OCR conference text), then fewer conditions."""
-    def key(c):
-        return (c.status != "published", c.unverified, bool(c.result.requires.get("multiplication", False)),
-                LEVELS.index(c.verification), len(c.conditions), c.result.id)
-    ka, kb = key(a), key(b)
-    return ka < kb
+def _preference(c: Candidate) -> tuple:
+    """The order between equal bounds (smaller first): published over derived, verified over not, a
+    result stated for the class over an extension to multiplication gates the network does not have
+    (Karpinski-Macintyre over Schmitt's remark for a plain sigmoid net; only multiplication-allowing
+    results reach gated cells), the better-read source (a journal read in full over an OCR conference
+    text), then fewer conditions."""
+    return (c.status != "published", c.unverified, bool(c.result.requires.get("multiplication", False)),
+            LEVELS.index(c.verification), len(c.conditions), c.result.id)
 
 
 def _pretty(expr) -> str:
