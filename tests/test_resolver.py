@@ -231,3 +231,22 @@ def test_mixed_activations_are_named_in_the_misses(base):
                 base=base)
     assert res.upper is not None and res.upper.status == "derived"
     assert "relu_as_product" in [s.id for s in res.upper.candidates[0].steps]
+
+
+@pytest.mark.parametrize("text", [SIGMOID_RNN, LSTM_STACK, RELU_FF, THRESHOLD_FF,
+                                  "input(d) -> dense(n0 + k) -> dense(n1 + k, act=sigmoid) -> dense(1)",
+                                  "input(3) -> dense(1)^L -> dense(1, act=threshold)"])
+def test_condition_status_without_expand_matches_expand(base, monkeypatch, text):
+    """A condition on two polynomial sums is decided from their difference without expand()
+    (resolver._polynomial_sum): the same failed and open conditions as with expand(), for every
+    result with conditions in every view of these networks (U = L for a chain of width-1 layers)."""
+    from vcbound import resolver
+    from vcbound.quantities import count
+    q = count(vcbound.graph.parse(text))
+    views = resolver._views(q, base, "vc")
+    results = [r for m in ("vc", "pdim", "growth") for r in base.results_for(m) if r.conditions]
+    assert results
+    fast = [(r.id, v.name, resolver._condition_status(r, v)) for r in results for v in views]
+    monkeypatch.setattr(resolver, "_polynomial_sum", lambda expr: False)
+    slow = [(r.id, v.name, resolver._condition_status(r, v)) for r in results for v in views]
+    assert fast == slow
