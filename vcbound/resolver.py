@@ -62,8 +62,6 @@ class View:
     has_bias: bool = True                       # some layer has bias terms
     zero_at_zero: bool = False                  # every activation is Lipschitz with sigma(0) = 0
     layer_activations: tuple = ()               # (layer kind, Activation or None) of each weighted layer, in order
-    # condition_status per result (id), asked for by the requirement check and again by the candidate
-    condition_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -533,19 +531,29 @@ def condition_status(result, view: View) -> tuple[list[str], list[str]]:
     (decidably false, e.g. Sakurai's d >= 1 for a threshold net of degree 0, or an equality such
     as L = 2 that is not an identity for this family) and those left open (shown as "holds when").
     Conditions decidably true are dropped."""
-    memo = view.condition_memo.get(id(result))
-    if memo is not None and memo[0] is result:
-        return memo[1]
-    answer = _condition_status(result, view)
-    view.condition_memo[id(result)] = (result, answer)
-    return answer
+    if not result.conditions:
+        return [], []
+    quantities = _condition_quantities(result)
+    failed, open_ = _condition_status(result, quantities, tuple(view.quantities.get(q) for q in quantities))
+    return list(failed), list(open_)
 
 
-def _condition_status(result, view: View) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=4096)
+def _condition_quantities(result) -> tuple:
+    """The quantities a result's conditions mention (what their status depends on)."""
+    letters = {s.name for c in result.conditions for s in c.lhs.free_symbols | c.rhs.free_symbols}
+    return tuple(sorted({result.symbols[x] for x in letters if x in result.symbols}))
+
+
+@lru_cache(maxsize=4096)
+def _condition_status(result, quantities: tuple, values: tuple) -> tuple[tuple, tuple]:
+    """``condition_status`` for these values of the quantities (memoised: the requirement check and
+    the candidate ask it of every view, and a session asks again of the same counts)."""
+    lookup = dict(zip(quantities, values))
     failed, open_ = [], []
     for cond, canon in zip(result.conditions, result.canonical_conditions):
-        lhs = _substitute_expr(result, cond.lhs, view)
-        rhs = _substitute_expr(result, cond.rhs, view)
+        lhs = _substitute_expr(result, cond.lhs, lookup)
+        rhs = _substitute_expr(result, cond.rhs, lookup)
         if lhs is None or rhs is None or cond.rel in (">>", "<<"):
             open_.append(canon.text)
             continue
@@ -565,7 +573,7 @@ def _condition_status(result, view: View) -> tuple[list[str], list[str]]:
         truth = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[cond.rel]
         if not bool(truth):
             failed.append(canon.text)
-    return failed, open_
+    return tuple(failed), tuple(open_)
 
 
 def _polynomial_sum(expr) -> bool:
@@ -585,7 +593,7 @@ def _monomial(expr) -> bool:
                                for a in expr.args)
 
 
-def _substitute_expr(result, expr, view: View):
+def _substitute_expr(result, expr, quantities):
     mapping = {}
     for s in expr.free_symbols:
         quantity = result.symbols.get(s.name)
@@ -593,7 +601,7 @@ def _substitute_expr(result, expr, view: View):
             continue            # an unspecified constant (C): left symbolic
         if quantity in ("m", "eps", "delta", "vc", "pdim"):
             return None
-        value = view.quantities.get(quantity)
+        value = quantities.get(quantity)
         if value is None:
             return None
         mapping[s] = value
@@ -633,10 +641,17 @@ def _substitute(result, view: View, inner: dict):
     mapping = _mapping(result, view, inner)
     numeric = {k: v for k, v in mapping.items() if isinstance(v, int) or getattr(v, "is_Number", False)}
     if numeric and len(numeric) < len(mapping):
-        partial = result.bound.xreplace(numeric)
+        partial = _numeric_part(result.bound, tuple(numeric.items()))
         if partial == 0 or partial.has(sp.zoo, sp.nan):
             return partial          # 0 (a degree-0 factor) stays 0 whatever the other counts are
     return result.bound.xreplace(mapping)
+
+
+@lru_cache(maxsize=4096)
+def _numeric_part(bound, numeric: tuple):
+    """``bound`` with its numeric letters substituted (memoised: a family of networks shares the
+    numbers of its activation, and refusing a bound they make undefined was a fifth of a query)."""
+    return bound.xreplace(dict(numeric))
 
 
 def _mapping(result, view: View, inner: dict) -> dict:
