@@ -31,15 +31,15 @@ REASONS = {
         "round: each result's dominant form is composed from the counts' forms instead of being "
         "reduced from the substituted expression (asymptotics.dominant_substituted), the substituted "
         "bound and the derivation texts that print counts are built only when read, a result's "
-        "condition status is computed once per view, and Result.multiplication/class_generic once per "
-        "result. In one process, CPU medians: the 10-layer chain 8.4 -> ~5 ms, the mixed recurrent "
-        "chain 16-18 -> ~5.5 ms. What is left is spread thin: the requirement and condition checks "
-        "of each result in each view (~1.5 ms), refusing results whose numbers make them undefined "
-        "(breakpoints = 0: sympy substitution of the numeric letters, ~0.5 ms), ranking misses and "
-        "listing the theorem directories for changes (~0.3 ms each).",
-        "Index results by topology and activation class so that inapplicable ones are never "
-        "visited; decide refusals from the numeric letters with the same exact-number walk as the "
-        "composition; keep the directory listing to one stat per directory."),
+        "condition status is memoised by the values of the quantities it reads and a bound's numeric "
+        "part by its numbers, each candidate's preference key is computed once, and "
+        "Result.multiplication/class_generic once per result. 10-layer chain 8.4 -> ~2-3 ms, the "
+        "mixed recurrent chain 16-18 -> ~4-5 ms. What is left is spread thin: the requirement checks "
+        "of each result in each view (~0.5 ms), listing the theorem directories for changes, ranking "
+        "misses, parsing and counting (~0.2-0.3 ms each).",
+        "Memoise each result's requirement reasons by the view's facts (topology, classes, "
+        "activations, which quantities exist), which repeat across networks of one family; keep the "
+        "directory listing to one stat per directory."),
     "cold-cli": (
         "The imports are the baseline itself (vcbound's own modules add ~90 ms, mostly byte-"
         "compiling under PYTHONDONTWRITEBYTECODE=1). The rest is first-time sympy work on a cold "
@@ -60,7 +60,7 @@ REASONS = {
         "gives them), with exact fractions for numbers; anything it cannot take (a count in an "
         "exponent outside a log, a min/max outside a log, a bound that vanishes here) goes the old "
         "way. Tested against the substituted expression on every bound of eleven architectures and on "
-        "thousands of random shapes and counts, and all 2,781 stored architectures answer as the "
+        "thousands of random shapes and counts, and all 2,782 stored architectures answer as the "
         "reference. Then the engine itself: dominance matrices one ray at a time on small integer "
         "ranks (exact when each ray's values group within TOL; 5x on 1,400-term sums), a sum's "
         "vector matrix memoised for the comparisons that choose the best bound, monomial products "
