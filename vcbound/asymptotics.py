@@ -224,12 +224,11 @@ class Term:
     def vector(self, names, opaque_names, polynomial: bool = False) -> list[float]:
         """The exponent vector over ``names`` (then the opaque factors); ``polynomial``: the sizes
         are polynomially related (see ``log_weights``)."""
+        p = dict(self.powers)
         if not self.logs and not self.opaque:
             # a plain monomial (most terms of a count): its powers only
-            p = dict(self.powers)
             return ([float(-p.get(n, 0) if n in SMALL else p.get(n, 0)) for n in names]
                     + [0.0] * len(opaque_names))
-        p = dict(self.powers)
         logs = self.logs
         if polynomial and any(is_size_log(f) for f, _e in self.opaque):
             # log(n + d/L) is Theta(log N) for polynomially related sizes: a pooled size log
@@ -554,15 +553,12 @@ def _grows(name: str, power) -> float:
 
 
 def _mul(a: Term, b: Term) -> Term:
-    if not (a.logs or a.opaque or b.logs or b.opaque):
-        # two monomials (most products of counts): the powers alone, the same Term as below
-        p = dict(a.powers)
-        for n, e in b.powers:
-            p[n] = p.get(n, 0) + e
-        return Term(tuple(sorted([(n, e) for n, e in p.items() if e != 0])), (), (), a.sign * b.sign)
     p = dict(a.powers)
     for n, e in b.powers:
         p[n] = p.get(n, 0) + e
+    powers = tuple(sorted([(n, e) for n, e in p.items() if e != 0]))
+    if not (a.logs or a.opaque or b.logs or b.opaque):
+        return Term(powers, (), (), a.sign * b.sign)    # two monomials (most products of counts)
     l = dict(a.logs)
     for n, e in b.logs:
         l[n] = l.get(n, 0) + e
@@ -570,7 +566,7 @@ def _mul(a: Term, b: Term) -> Term:
     for f, e in a.opaque + b.opaque:
         key = f
         o[key] = o.get(key, 0) + e
-    return Term(tuple(sorted((n, e) for n, e in p.items() if e != 0)),
+    return Term(powers,
                 tuple(sorted((n, e) for n, e in l.items() if e != 0)),
                 tuple(sorted(((f, e) for f, e in o.items() if e != 0), key=lambda fe: _okey(fe[0]))),
                 a.sign * b.sign)
@@ -1672,7 +1668,8 @@ def _form_le(f: Form, g: Form, regime) -> bool:
     opaque = tuple(sorted(f.opaque_ids() | g.opaque_ids()))
     # a term of f that is also a term of g is below g: only the others need the cone
     shared = g.term_set()
-    f_terms = tuple(t for t in f.terms if t not in shared)
+    keep = [t not in shared for t in f.terms]
+    f_terms = tuple(t for t, k in zip(f.terms, keep) if k)
     if not f_terms:
         return True
     if len(f_terms) * len(g.terms) >= NUMPY_FROM * 8 and has_numpy():
@@ -1680,7 +1677,7 @@ def _form_le(f: Form, g: Form, regime) -> bool:
         rays = np.asarray(_rays(names, regime, opaque), dtype=float)
         Vf = _form_vectors(f, names, opaque, regime.polynomial)
         if len(f_terms) < len(f.terms):
-            Vf = Vf[[t not in shared for t in f.terms]]
+            Vf = Vf[keep]
         Vg = _form_vectors(g, names, opaque, regime.polynomial)
         return _all_covered_numpy(_dot_rows(Vf, rays), _dot_rows(Vg, rays))
     proj = _projections(f_terms + g.terms, names, opaque, regime)

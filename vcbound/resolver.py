@@ -81,13 +81,19 @@ class Step:
     unsound: bool = False     # applicability of this step is UNVERIFIED
     children: list = field(default_factory=list)
 
+    def _written(self, name: str) -> str:
+        """Field ``name``, written on first read when it is a function (kept as text from then on)."""
+        value = getattr(self, name)
+        if callable(value):
+            value = value()
+            setattr(self, name, value)
+        return value
+
     @property
     def text(self) -> str:
         """What this step says (written on first read when it prints counts: sympy's printer was
         a third of a new query of a recurrent network, whose unrolling steps print W, U and L)."""
-        if callable(self.text_value):
-            self.text_value = self.text_value()
-        return self.text_value
+        return self._written("text_value")
 
     @text.setter
     def text(self, value: str) -> None:
@@ -97,9 +103,7 @@ class Step:
     def detail(self) -> str:
         """The substitution made (written on first read: printing every count of a long network for
         every applicable result was a tenth of a query that shows none of them)."""
-        if callable(self.detail_text):
-            self.detail_text = self.detail_text()
-        return self.detail_text
+        return self._written("detail_text")
 
     def to_dict(self) -> dict:
         return {
@@ -611,13 +615,13 @@ def _substitute_expr(result, expr, quantities):
 MAX_EXACT_EXPONENT = 10**6    # a numeric power beyond this is not computed exactly (2^(10^20) never ends)
 
 
-def _huge_exponent(result, view: View, inner: dict):
+def _huge_exponent(result, mapping: dict):
     """The first exponent of the result's bound that becomes a number beyond MAX_EXACT_EXPONENT
-    for this network (a numeric width of 10^20 units in ``(1 + p)^U``), or None."""
+    for this network (``mapping``: ``_mapping``; a numeric width of 10^20 units in ``(1 + p)^U``),
+    or None."""
     pows = _symbolic_powers(result.bound)
     if not pows:
         return None
-    mapping = _mapping(result, view, inner)
     for p in pows:
         value = p.exp.xreplace(mapping)
         if value.is_number and value.is_real and abs(value) > MAX_EXACT_EXPONENT:
@@ -630,15 +634,15 @@ def _short_number(value) -> str:
     return text if len(text) <= 30 else f"about {sp.N(value, 3)}"
 
 
-def _substitute(result, view: View, inner: dict):
-    """The result's bound with the paper's letters replaced by this view's counts.
+def _substitute(result, mapping: dict):
+    """The result's bound with the paper's letters replaced by this view's counts (``mapping``:
+    ``_mapping``).
 
     The letters that are numbers go first: when they alone make the bound undefined (the log of 0
     breakpoints of an activation with none), the caller refuses the result whatever the other
     counts are (zoo and nan never leave an expression when positive counts are substituted), and
     sympy's handling of zoo next to a long symbolic count is slow (its finiteness questions took
     40 ms of a 10-layer chain of distinct widths)."""
-    mapping = _mapping(result, view, inner)
     numeric = {k: v for k, v in mapping.items() if isinstance(v, int) or getattr(v, "is_Number", False)}
     if numeric and len(numeric) < len(mapping):
         partial = _numeric_part(result.bound, tuple(numeric.items()))
@@ -775,18 +779,19 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                     inner_cands.extend(pool)
                 if not ok:
                     continue
-                huge = _huge_exponent(result, view, inner_vals)
+                mapping = _mapping(result, view, inner_vals)
+                huge = _huge_exponent(result, mapping)
                 if huge is not None:
                     best_miss = [f"the bound raises a number to the power {_short_number(huge)} for this network, "
                                  f"too large to compute exactly (at most {MAX_EXACT_EXPONENT})"]
                     continue
                 # the dominant form straight from the counts' forms where the engine can compose it (a
                 # positive, finite bound: nothing to refuse); else substitute, check and reduce
-                form = asy.dominant_substituted(result.bound, _mapping(result, view, inner_vals), regime)
+                form = asy.dominant_substituted(result.bound, mapping, regime)
                 if form is not None:
-                    exact = _Deferred(result, view, inner_vals)
+                    exact = _Deferred(result, mapping)
                 else:
-                    exact = _substitute(result, view, inner_vals)
+                    exact = _substitute(result, mapping)
                     if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
                         best_miss = ["the bound is undefined for this network (e.g. the log of 0 breakpoints "
                                      "of a polynomial activation)"]
@@ -967,7 +972,7 @@ def _preference(c: Candidate) -> tuple:
 
 
 def _pretty(expr) -> str:
-    return str(expr).replace("**", "^")
+    return _text(expr).replace("**", "^")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1170,7 +1175,7 @@ def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resoluti
         for c in uppers:
             if c.unsound and asy.compare(c.form, upper.form, regime) == "less":
                 why = c.result.tied_weights_summary
-                notes.append(f"A smaller upper bound O({_text(c.bound_expr).replace('**', '^')}) follows via {c.view.name} and "
+                notes.append(f"A smaller upper bound O({_pretty(c.bound_expr)}) follows via {c.view.name} and "
                              f"{c.result.id} if that result holds with shared (tied) weights, which is UNVERIFIED"
                              + (f" ({c.result.source.key}: {why[0].lower() + why[1:].rstrip('.')})" if why else "")
                              + "; it is not used as the best bound.")
