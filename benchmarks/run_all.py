@@ -60,7 +60,7 @@ REASONS = {
         "gives them), with exact fractions for numbers; anything it cannot take (a count in an "
         "exponent outside a log, a min/max outside a log, a bound that vanishes here) goes the old "
         "way. Tested against the substituted expression on every bound of eleven architectures and on "
-        "thousands of random shapes and counts, and all 2,782 stored architectures answer as the "
+        "thousands of random shapes and counts, and all 2,781 stored architectures answer as the "
         "reference. Then the engine itself: dominance matrices one ray at a time on small integer "
         "ranks (exact when each ray's values group within TOL; 5x on 1,400-term sums), a sum's "
         "vector matrix memoised for the comparisons that choose the best bound, monomial products "
