@@ -1267,7 +1267,7 @@ NUMBER_MARGIN = 1e-9      # a float is taken as positive (a log's argument as ab
 
 @lru_cache(maxsize=4096)
 def _letter_value(value, regime: Regime):
-    """A letter's value as ``_compose`` reads it: ("num", (float, exact Fraction or None), {}, value)
+    """A letter's value as ``_compose`` reads it: ("num", (float, exact int, Fraction or None), {}, value)
     for a number, ("terms", raw terms, symbols, value) for a count, None when the shortcut does not
     apply."""
     if isinstance(value, int):
@@ -1291,9 +1291,11 @@ def _letter_value(value, regime: Regime):
 
 @lru_cache(maxsize=4096)
 def _number(value):
-    """(float, exact Fraction or None) of a real sympy number; None when it has no finite float
+    """(float, exact int or Fraction, or None) of a real sympy number; None when it has no finite float
     (memoised: a theorem's constants, log(2) and E, are evaluated by sympy's evalf)."""
-    exact = Fraction(int(value.p), int(value.q)) if value.is_Rational else None
+    # an integer as a Python int (the common case: counts; int arithmetic is several times faster
+    # than Fraction's, and mixes with it exactly)
+    exact = (int(value.p) if value.q == 1 else Fraction(int(value.p), int(value.q))) if value.is_Rational else None
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -1302,11 +1304,11 @@ def _number(value):
 
 
 def _compose(node, values: dict):
-    """("num", (float, exact Fraction or None)) or ("terms", raw terms) of ``node`` with the letters'
+    """("num", (float, exact int, Fraction or None)) or ("terms", raw terms) of ``node`` with the letters'
     values; raises _Outside where the shortcut does not apply."""
     if node in values:
         return values[node][:2]
-    if node.is_number:
+    if _is_number(node):
         number = _number(node)
         if number is None:
             raise _Outside(node)
@@ -1333,8 +1335,15 @@ def _compose(node, values: dict):
         if p[1] is None:
             raise _Outside(node)
         whole = math.floor(p[1]) if isinstance(node, sp.floor) else math.ceil(p[1])
-        return "num", (float(whole), Fraction(whole))
+        return "num", (float(whole), whole)
     raise _Outside(node)                    # a letter without a value, a min/max, another function
+
+
+@lru_cache(maxsize=16384)
+def _is_number(node) -> bool:
+    """``node.is_number``, memoised: sympy walks a compound node's arguments each time it is asked,
+    and every query walks the same theorem bounds (their numbers, log(2) and E, among letters)."""
+    return bool(node.is_number)
 
 
 def _compose_sum(parts):
@@ -1354,9 +1363,9 @@ def _compose_sum(parts):
 
 def _compose_product(parts):
     if any(k == "num" and p[1] == 0 for k, p in parts):
-        return "num", (0.0, Fraction(0))    # every other factor is finite
+        return "num", (0.0, 0)              # every other factor is finite
     if all(k == "num" for k, _p in parts):
-        number, exact = 1.0, Fraction(1)
+        number, exact = 1.0, 1
         for _k, p in parts:
             number *= p[0]
             exact = None if exact is None or p[1] is None else exact * p[1]
@@ -1376,7 +1385,7 @@ def _compose_power(node, values: dict):
     base, ex = node.args
     k, p = _compose(base, values)
     if k == "num" and p[1] == 1:
-        return "num", (1.0, Fraction(1))   # 1^x = 1, whatever x is
+        return "num", (1.0, 1)             # 1^x = 1, whatever x is
     ke, pe = _compose(ex, values)
     if ke != "num" or pe[1] is None:
         raise _Outside(node)                # a count in an exponent: only a log takes it apart
@@ -1390,11 +1399,13 @@ def _compose_power(node, values: dict):
     if k == "num":
         if p[1] == 0:
             if r > 0:
-                return "num", (0.0, Fraction(0))
+                return "num", (0.0, 0)
             raise _Outside(node)
         if p[0] <= 0 and r.denominator != 1:
             raise _Outside(node)
-        exact = p[1] ** r.numerator if p[1] is not None and r.denominator == 1 and abs(r) <= 64 else None
+        # (Fraction: an int to a negative power would be a float)
+        exact = (Fraction(p[1]) if r < 0 else p[1]) ** r.numerator \
+            if p[1] is not None and r.denominator == 1 and abs(r) <= 64 else None
         try:
             number = p[0] ** float(r)
         except (OverflowError, ZeroDivisionError):
@@ -1430,7 +1441,7 @@ def _compose_log(arg, values: dict, whole: bool = True):
     elif isinstance(arg, sp.Pow):
         kb, pb = _compose(arg.args[0], values)
         if kb == "num" and pb[1] == 1:
-            return "num", (0.0, Fraction(0))   # log 1^x = 0
+            return "num", (0.0, 0)             # log 1^x = 0
         ke, pe = _compose(arg.args[1], values)
         if kb == "num" and ke == "terms":
             if pb[0] <= 1 + NUMBER_MARGIN:
@@ -1456,7 +1467,7 @@ def _compose_log(arg, values: dict, whole: bool = True):
             kept = sp.log(sp.Add(*[t.to_expr(syms) for t in decaying.inner]))
             return "terms", [Term((), (), ((kept, 1),))]
     if p[1] == 1:
-        return "num", (0.0, Fraction(0))
+        return "num", (0.0, 0)
     if p[0] <= NUMBER_MARGIN or abs(p[0] - 1) <= NUMBER_MARGIN:
         raise _Outside(arg)                 # the log of 0, of a negative number, or of about 1
     return "num", (math.log(p[0]), None)
@@ -1479,12 +1490,12 @@ def _compose_log_parts(arg, values: dict):
         elif p[1] == 0 or p[0] <= 0:
             raise _Outside(arg)             # the log of 0 or of a negative number
         else:
-            numbers.append((math.log(p[0]), Fraction(0) if p[1] == 1 else None))
+            numbers.append((math.log(p[0]), 0 if p[1] == 1 else None))
     if logs:
         return "terms", logs                # a constant factor or argument next to growing ones adds O(1)
     if isinstance(arg, sp.Max):
         return "num", max(numbers, key=lambda n: n[0])
-    exact = None if any(n[1] is None for n in numbers) else Fraction(0)
+    exact = None if any(n[1] is None for n in numbers) else 0
     return "num", (math.fsum(n[0] for n in numbers), exact)
 
 

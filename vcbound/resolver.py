@@ -17,13 +17,15 @@ view plus a result (plus, for bridges, the route of the inner measure), and it i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
+import math
 
 import sympy as sp
 
 from . import asymptotics as asy
-from .classes import topology_in
-from .expressions import to_sympy
+from .classes import CLASS_CLOSURE, topology_in
+from .expressions import make_symbol, to_sympy
 from .presentation import Presentable, brief_repr
 from .tensors import ALL_NORM_QUANTITIES, NORM_QUANTITIES
 
@@ -179,7 +181,6 @@ def _threshold_simulation_view(q, base, direct: View) -> View | None:
     is shattered by a sigmoidal network of the same graph, so threshold lower bounds hold here, at
     the depth they were proved for (Sakurai's one hidden layer, Maass's depth >= 3). Upper bounds
     never use this view (a threshold upper bound says nothing about sigmoid units)."""
-    from .classes import CLASS_CLOSURE
     lemma = base.lemmas.get("threshold_simulation")
     if lemma is None or q.topology != "feedforward" or q.multiplicative or "sigmoidal" not in q.classes:
         return None
@@ -434,47 +435,13 @@ class Miss:
 
 
 def _requirement_misses(result, view: View, direction: str = "upper", regime=None) -> list[str]:
-    req = result.requires
-    reasons = _depth_misses(result, view, regime)
-    act = req.get("activation", "any")
-    if (direction == "lower" and act != "any" and act in view.classes and not req.get("fixed_activation")
-            and view.family not in _closure(act)):
-        reasons.append(f"its construction may use any {act.replace('_', ' ')} activations, a broader family "
-                       f"than this network's {view.family.replace('_', ' ')} one")
-    topo = req.get("topology", "any")
-    if not topology_in(view.topology, topo):
-        reasons.append(f"needs topology {topo}; this network is {view.topology.replace('_', ' ')}")
-    act = req.get("activation", "any")
-    if act != "any" and act not in view.classes:
-        have = ", ".join(sorted(c for c in view.classes if c != "any"))
-        reasons.append(f"needs every activation in {act}; " + (f"this network's activations are in {have}" if have
-                       else f"this network mixes {' and '.join(view.activation_names)} activations, which share no "
-                            "class below 'any'"))
-    if act != "any" and act not in view.classes and result.multiplication and act in ("sigmoid", "sigmoidal"):
-        stuck = sorted(set(view.activation_names) - set(SIGMOIDAL) - set(REWRITTEN))
-        if stuck:
-            reasons.append(f"relu, threshold, sign and linear units can be rewritten as gates it allows (lemmas "
-                           f"relu_as_product, threshold_as_steep_sigmoid), but no lemma in the base rewrites "
-                           f"{' or '.join(stuck)} units")
-    excl = req.get("excludes")
-    if excl and excl in view.classes:
-        reasons.append(f"does not cover networks whose activations are all {excl.replace('_', ' ')}")
-    if view.multiplicative and not result.multiplication:
-        reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
-    if req.get("nonlinear") and not view.nonlinear:
-        reasons.append("needs a nonlinear activation; this network is affine")
-    if req.get("bias") is False and view.has_bias:
-        reasons.append("is stated for networks without bias terms; this network has biases (write bias=false)")
-    reasons += _layer_activation_misses(req, view)
-    if req.get("zero_at_zero") and not view.zero_at_zero:
-        reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
-                       "tanh); this network has " + (", ".join(view.activation_names) or "other activations"))
+    reasons = _depth_misses(result, view, regime) + list(_fact_misses(result, direction, _view_facts(view)))
     for letter, quantity in result.symbols.items():
         if quantity in ("vc", "pdim", "m", "eps", "delta"):
             continue
         if reasons and quantity in ALL_NORM_QUANTITIES:
             continue        # norm quantities exist only for feed-forward chains: the topology reason says it
-        if view.quantities.get(quantity) is None:
+        if view.quantities.get(quantity) is None:       # (a norm quantity is computed when first read)
             reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
                            + (" (no sequence input)" if quantity == "T" else ""))
     if not reasons:
@@ -483,13 +450,84 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
     return reasons
 
 
-def _layer_activation_misses(req, view: View) -> list[str]:
+class _Facts:
+    """What a view's requirement checks read besides its counts: topology, activation classes and
+    names, gates, bias, each weighted layer's activation.
+    Networks of one family share them (every width of a ReLU chain), so the checks are memoised by
+    them (``_fact_misses``); the hash is computed once per view (a 10,000-layer chain's layer list is
+    long)."""
+
+    __slots__ = ("key", "_hash")
+
+    def __init__(self, key: tuple):
+        self.key = key
+        self._hash = hash(key)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return self is other or (isinstance(other, _Facts) and self._hash == other._hash and self.key == other.key)
+
+
+def _view_facts(view: View) -> _Facts:
+    facts = view.__dict__.get("_facts")
+    if facts is None:
+        facts = _Facts((view.topology, view.classes, view.family, view.nonlinear, view.multiplicative,
+                        view.activation_names, view.has_bias, view.zero_at_zero, view.layer_activations))
+        view.__dict__["_facts"] = facts
+    return facts
+
+
+@lru_cache(maxsize=8192)
+def _fact_misses(result, direction: str, facts: _Facts) -> tuple:
+    """The reasons a result does not apply that depend only on the view's facts (``_Facts``), in
+    the order they are shown."""
+    (topology, classes, family, nonlinear, multiplicative, activation_names, has_bias, zero_at_zero,
+     layer_activations) = facts.key
+    req = result.requires
+    reasons = []
+    act = req.get("activation", "any")
+    if (direction == "lower" and act != "any" and act in classes and not req.get("fixed_activation")
+            and family not in _closure(act)):
+        reasons.append(f"its construction may use any {act.replace('_', ' ')} activations, a broader family "
+                       f"than this network's {family.replace('_', ' ')} one")
+    topo = req.get("topology", "any")
+    if not topology_in(topology, topo):
+        reasons.append(f"needs topology {topo}; this network is {topology.replace('_', ' ')}")
+    if act != "any" and act not in classes:
+        have = ", ".join(sorted(c for c in classes if c != "any"))
+        reasons.append(f"needs every activation in {act}; " + (f"this network's activations are in {have}" if have
+                       else f"this network mixes {' and '.join(activation_names)} activations, which share no "
+                            "class below 'any'"))
+    if act != "any" and act not in classes and result.multiplication and act in ("sigmoid", "sigmoidal"):
+        stuck = sorted(set(activation_names) - set(SIGMOIDAL) - set(REWRITTEN))
+        if stuck:
+            reasons.append(f"relu, threshold, sign and linear units can be rewritten as gates it allows (lemmas "
+                           f"relu_as_product, threshold_as_steep_sigmoid), but no lemma in the base rewrites "
+                           f"{' or '.join(stuck)} units")
+    excl = req.get("excludes")
+    if excl and excl in classes:
+        reasons.append(f"does not cover networks whose activations are all {excl.replace('_', ' ')}")
+    if multiplicative and not result.multiplication:
+        reasons.append("does not allow multiplication gates; this network has gated cells (LSTM/GRU)")
+    if req.get("nonlinear") and not nonlinear:
+        reasons.append("needs a nonlinear activation; this network is affine")
+    if req.get("bias") is False and has_bias:
+        reasons.append("is stated for networks without bias terms; this network has biases (write bias=false)")
+    reasons += _layer_activation_misses(req, layer_activations)
+    if req.get("zero_at_zero") and not zero_at_zero:
+        reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
+                       "tanh); this network has " + (", ".join(activation_names) or "other activations"))
+    return tuple(reasons)
+
+
+def _layer_activation_misses(req, layers: tuple) -> list[str]:
     """``hidden_activation`` (every layer but the last has its activation in this class; gated cells never)
     and ``linear_output`` (the last layer is affine: NBS's f_w = W_d phi(... phi(W_1 x)))."""
     hidden, linear_out = req.get("hidden_activation"), req.get("linear_output")
     if hidden is None and not linear_out:
         return []
-    layers = view.layer_activations
     if not layers:
         return ["its hypotheses on each layer's activation cannot be checked in this view of the network"]
     out = []
@@ -556,6 +594,15 @@ def _condition_status(result, quantities: tuple, values: tuple) -> tuple[tuple, 
     lookup = dict(zip(quantities, values))
     failed, open_ = [], []
     for cond, canon in zip(result.conditions, result.canonical_conditions):
+        if cond.rel not in (">>", "<<"):
+            lv, rv = _rational_value(result, cond.lhs, lookup), _rational_value(result, cond.rhs, lookup)
+            if lv is not None and rv is not None:
+                # both sides are numbers here (a network of numeric widths): decided exactly, without
+                # building sympy expressions
+                holds = {"=": lv == rv, ">": lv > rv, ">=": lv >= rv, "<": lv < rv, "<=": lv <= rv}[cond.rel]
+                if not holds:
+                    failed.append(canon.text)
+                continue
         lhs = _substitute_expr(result, cond.lhs, lookup)
         rhs = _substitute_expr(result, cond.rhs, lookup)
         if lhs is None or rhs is None or cond.rel in (">>", "<<"):
@@ -578,6 +625,33 @@ def _condition_status(result, quantities: tuple, values: tuple) -> tuple[tuple, 
         if not bool(truth):
             failed.append(canon.text)
     return tuple(failed), tuple(open_)
+
+
+def _rational_value(result, expr, quantities):
+    """The exact value (int or Fraction) of a condition's side when every letter in it is a
+    rational number for this network and it is built of sums, products and integer powers; else
+    None (then the condition is decided on the substituted sympy expression)."""
+    if expr.is_Rational:
+        return int(expr.p) if expr.q == 1 else Fraction(int(expr.p), int(expr.q))
+    if expr.is_Symbol:
+        quantity = result.symbols.get(expr.name)
+        if quantity is None or quantity in ("m", "eps", "delta", "vc", "pdim"):
+            return None
+        value = quantities.get(quantity)
+        if value is None or not getattr(value, "is_Rational", False):
+            return None
+        return int(value.p) if value.q == 1 else Fraction(int(value.p), int(value.q))
+    if expr.is_Add or expr.is_Mul:
+        parts = [_rational_value(result, a, quantities) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        return sum(parts) if expr.is_Add else math.prod(parts)
+    if expr.is_Pow and expr.exp.is_Integer and abs(expr.exp) <= 64:
+        base = _rational_value(result, expr.base, quantities)
+        if base is None or (base == 0 and expr.exp < 0):
+            return None
+        return Fraction(base) ** int(expr.exp)
+    return None
 
 
 def _polynomial_sum(expr) -> bool:
@@ -678,7 +752,6 @@ def _letter_symbol(result, letter):
     sym = _bound_symbols(result.bound).get(letter)
     if sym is not None:
         return sym
-    from .expressions import make_symbol
     return make_symbol(letter)
 
 
@@ -696,7 +769,6 @@ def _symbolic_powers(bound) -> tuple:
 
 
 def _free_symbol(name):
-    from .expressions import make_symbol
     return make_symbol(name)
 
 
@@ -860,7 +932,6 @@ def _canonical_text(result, view: View, inner: dict) -> str:
 def _zero_powers(expr, sizes: dict):
     """``0^e`` with a symbolic exponent e in vcbound's quantities, evaluated for the network (sizes):
     0 when e > 0 there (0^(L-1) with depth L >= 2), 1 when e = 0; left as it is otherwise."""
-    from .expressions import make_symbol
     mapping = {make_symbol(q): v for q, v in sizes.items() if v is not None}
     repl = {}
     for p in expr.atoms(sp.Pow):
@@ -878,7 +949,6 @@ def _canonical_text_cached(result, view_name: str, derived: bool, shape: tuple, 
                            sizes: tuple = ()) -> str:
     """``_canonical_text`` for one result, view name and activation shape (memoised: it depends on
     nothing else, and the dominant-term reduction behind it repeats on every query)."""
-    from .expressions import make_symbol
     shape = dict(shape)
     mapping = {}
     for letter, quantity in result.symbols.items():
@@ -918,15 +988,21 @@ def _class_step(result, view: View):
     act = result.requires.get("activation", "any")
     if act == "any":
         return None
-    specific = sorted(c for c in view.classes if c != act and act in _closure(c))
-    if not specific:
+    text = _class_inclusion(act, view.classes)
+    if text is None:
         return None
-    return Step("definition", "class_inclusion", None, "by definition", "definition",
-                f"this network's activations are in {specific[0]}, a subclass of {act}")
+    return Step("definition", "class_inclusion", None, "by definition", "definition", text)
+
+
+@lru_cache(maxsize=1024)
+def _class_inclusion(act: str, classes: frozenset) -> str | None:
+    """What the class-inclusion step says (the most specific of the network's classes below
+    ``act``), or None when none is."""
+    specific = sorted(c for c in classes if c != act and act in _closure(c))
+    return f"this network's activations are in {specific[0]}, a subclass of {act}" if specific else None
 
 
 def _closure(c):
-    from .classes import CLASS_CLOSURE
     return CLASS_CLOSURE.get(c, frozenset())
 
 
