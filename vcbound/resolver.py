@@ -436,23 +436,38 @@ class Miss:
 
 def _requirement_misses(result, view: View, direction: str = "upper", regime=None) -> list[str]:
     reasons = _depth_misses(result, view, regime) + list(_fact_misses(result, direction, _view_facts(view)))
-    for letter, quantity in result.symbols.items():
-        if quantity in ("vc", "pdim", "m", "eps", "delta"):
-            continue
-        if reasons and quantity in ALL_NORM_QUANTITIES:
-            continue        # norm quantities exist only for feed-forward chains: the topology reason says it
-        if view.quantities.get(quantity) is None:       # (a norm quantity is computed when first read)
-            reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
-                           + (" (no sequence input)" if quantity == "T" else ""))
+    if _norm_letters(result):
+        # norm quantities are computed when first read, so their presence is not among the facts
+        _quantity_misses(result, view.quantities, reasons)
     if not reasons:
         failed, _open = condition_status(result, view)
         reasons += [f"condition {c} fails for this network" for c in failed]
     return reasons
 
 
+def _quantity_misses(result, quantities, reasons: list) -> None:
+    """Append to ``reasons`` the quantities the result's letters stand for that this network does not
+    have (``quantities``: the view's table, or the set of those it has)."""
+    for letter, quantity in result.symbols.items():
+        if quantity in ("vc", "pdim", "m", "eps", "delta"):
+            continue
+        if reasons and quantity in ALL_NORM_QUANTITIES:
+            continue        # norm quantities exist only for feed-forward chains: the topology reason says it
+        if (quantity not in quantities) if isinstance(quantities, frozenset) else quantities.get(quantity) is None:
+            reasons.append(f"needs {quantity} ({letter} in the paper), which this network does not have"
+                           + (" (no sequence input)" if quantity == "T" else ""))
+
+
+@lru_cache(maxsize=4096)
+def _norm_letters(result) -> bool:
+    """Whether a result's letters include a norm quantity (``tensors.ALL_NORM_QUANTITIES``)."""
+    return any(q in ALL_NORM_QUANTITIES for q in result.symbols.values())
+
+
 class _Facts:
-    """What a view's requirement checks read besides its counts: topology, activation classes and
-    names, gates, bias, each weighted layer's activation.
+    """What a view's requirement checks read besides its counts' values: topology, activation classes
+    and names, gates, bias, each weighted layer's activation, which quantities it has (norm
+    quantities aside: they are computed when first read).
     Networks of one family share them (every width of a ReLU chain), so the checks are memoised by
     them (``_fact_misses``); the hash is computed once per view (a 10,000-layer chain's layer list is
     long)."""
@@ -474,9 +489,19 @@ def _view_facts(view: View) -> _Facts:
     facts = view.__dict__.get("_facts")
     if facts is None:
         facts = _Facts((view.topology, view.classes, view.family, view.nonlinear, view.multiplicative,
-                        view.activation_names, view.has_bias, view.zero_at_zero, view.layer_activations))
-        view.__dict__["_facts"] = facts
+                        view.activation_names, view.has_bias, view.zero_at_zero, view.layer_activations,
+                        # dict.items: the table as it is, without computing the norm quantities
+                        frozenset(k for k, v in dict.items(view.quantities)
+                                  if v is not None and k not in ALL_NORM_QUANTITIES)))
+        # one object per distinct facts: the memo's key comparisons are then identity checks, not
+        # comparisons of every layer's activation on each lookup
+        if len(_FACTS) > 4096:
+            _FACTS.clear()
+        facts = view.__dict__["_facts"] = _FACTS.setdefault(facts, facts)
     return facts
+
+
+_FACTS: dict = {}
 
 
 @lru_cache(maxsize=8192)
@@ -484,7 +509,7 @@ def _fact_misses(result, direction: str, facts: _Facts) -> tuple:
     """The reasons a result does not apply that depend only on the view's facts (``_Facts``), in
     the order they are shown."""
     (topology, classes, family, nonlinear, multiplicative, activation_names, has_bias, zero_at_zero,
-     layer_activations) = facts.key
+     layer_activations, present) = facts.key
     req = result.requires
     reasons = []
     act = req.get("activation", "any")
@@ -519,6 +544,8 @@ def _fact_misses(result, direction: str, facts: _Facts) -> tuple:
     if req.get("zero_at_zero") and not zero_at_zero:
         reasons.append("needs every activation Lipschitz with sigma(0) = 0 (linear, relu, leaky_relu, hardtanh, "
                        "tanh); this network has " + (", ".join(activation_names) or "other activations"))
+    if not _norm_letters(result):
+        _quantity_misses(result, present, reasons)
     return tuple(reasons)
 
 
@@ -718,11 +745,25 @@ def _substitute(result, mapping: dict):
     sympy's handling of zoo next to a long symbolic count is slow (its finiteness questions took
     40 ms of a 10-layer chain of distinct widths)."""
     numeric = {k: v for k, v in mapping.items() if isinstance(v, int) or getattr(v, "is_Number", False)}
+    if len(numeric) == len(mapping):
+        # every letter a number (numeric widths): the activation's numbers, which a family shares,
+        # first; the widths change from network to network
+        numeric = {k: v for k, v in numeric.items() if result.symbols.get(k.name) in _ACTIVATION_QUANTITIES}
     if numeric and len(numeric) < len(mapping):
         partial = _numeric_part(result.bound, tuple(numeric.items()))
         if partial == 0 or partial.has(sp.zoo, sp.nan):
             return partial          # 0 (a degree-0 factor) stays 0 whatever the other counts are
-    return result.bound.xreplace(mapping)
+    return _substituted(result.bound, tuple(mapping.items()))
+
+
+_ACTIVATION_QUANTITIES = frozenset({"pieces", "breakpoints", "degree"})
+
+
+@lru_cache(maxsize=256)
+def _substituted(bound, items: tuple):
+    """``bound.xreplace(dict(items))``, memoised: a query asked again with the answer cache cleared
+    (or another measure of the same network) substitutes the same counts again."""
+    return bound.xreplace(dict(items))
 
 
 @lru_cache(maxsize=4096)
@@ -1343,12 +1384,19 @@ def _miss_rank(miss, q) -> tuple:
     """Nearest misses first: same measure family of networks (topology), then the activation
     class that shares most of the network's classes (sigmoid results for a softplus net, both
     Pfaffian), then the fewest failed hypotheses."""
-    req = miss.result.requires
-    topo_ok = topology_in(q.topology, req.get("topology", "any"))
+    near = _miss_nearness(miss.result, q.topology, q.multiplicative, q.classes)
+    return (*near, len(miss.reasons), miss.result.id)
+
+
+@lru_cache(maxsize=8192)
+def _miss_nearness(result, topology: str, multiplicative: bool, classes: frozenset) -> tuple:
+    """The first keys of ``_miss_rank``: they depend on the network's facts only."""
+    req = result.requires
+    topo_ok = topology_in(topology, req.get("topology", "any"))
     act = req.get("activation", "any")
-    shared = len((_closure(act) & q.classes) - {"any"}) if act != "any" else 0
-    gates_ok = not q.multiplicative or miss.result.multiplication
-    return (not topo_ok, not gates_ok, -shared, len(miss.reasons), miss.result.id)
+    shared = len((_closure(act) & classes) - {"any"}) if act != "any" else 0
+    gates_ok = not multiplicative or result.multiplication
+    return (not topo_ok, not gates_ok, -shared)
 
 
 def _as_bound(direction, pool, regime) -> Bound | None:
