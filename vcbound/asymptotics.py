@@ -74,6 +74,14 @@ class Regime:
     dominates: tuple = ()
     substitutions: tuple = ()
     polynomial: bool = True
+    # the hash, computed once: a regime is part of the key of every memo of the engine
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.dominates, self.substitutions, self.polynomial)))
+
+    def __hash__(self):
+        return self._hash
 
     @classmethod
     def from_conditions(cls, conditions) -> "Regime":
@@ -1231,6 +1239,8 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
         if kind == "num":
             if payload[0] <= NUMBER_MARGIN or payload[1] == 0:
                 return None     # 0 or negative here: the caller refuses it with the substituted value
+            if not any(v[2] for v in values.values()):
+                return _CONSTANT        # every letter a number (a network of numeric widths)
             terms = [Term((), ())]
         else:
             terms = _prune(payload, regime)
@@ -1241,6 +1251,8 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
         symbols.update(v[2])
     return Form("sum", tuple(terms), symbols=tuple(sorted(symbols.items(), key=lambda x: x[0])))
 
+
+_CONSTANT = Form("sum", (Term((), ()),))     # a positive number's dominant form
 
 _PLACEHOLDERS: dict = {}
 
@@ -1306,29 +1318,31 @@ def _number(value):
 def _compose(node, values: dict):
     """("num", (float, exact int, Fraction or None)) or ("terms", raw terms) of ``node`` with the letters'
     values; raises _Outside where the shortcut does not apply."""
-    if node in values:
-        return values[node][:2]
-    if _is_number(node):
-        number = _number(node)
-        if number is None:
+    kind, extra = _node_kind(node)
+    if kind == "letter":
+        value = values.get(node)
+        if value is None:
+            raise _Outside(node)            # a letter without a value
+        return value[:2]
+    if kind == "num":
+        if extra is None:
             raise _Outside(node)
-        return "num", number
-    if isinstance(node, sp.log):
+        return "num", extra
+    if kind == "log":
         return _compose_log(node.args[0], values)
-    if isinstance(node, sp.Add):
+    if kind == "add":
         return _compose_sum([_compose(a, values) for a in node.args])
-    if isinstance(node, sp.Mul):
-        if len(node.args) == 2 and node.args[0].is_Rational and node.args[1] in values \
-                and isinstance(values[node.args[1]][3], sp.Add):
+    if kind == "mul":
+        if extra and node.args[1] in values and isinstance(values[node.args[1]][3], sp.Add):
             # sympy distributes a rational coefficient over a sum (2*(a + b) = 2*a + 2*b): the
             # count's terms as they are, not reduced as a factor
             if node.args[0] <= 0:
                 raise _Outside(node)
             return values[node.args[1]][:2]
         return _compose_product([_compose(a, values) for a in node.args])
-    if isinstance(node, sp.Pow):
+    if kind == "pow":
         return _compose_power(node, values)
-    if isinstance(node, (sp.floor, sp.ceiling)):
+    if kind == "floor":
         k, p = _compose(node.args[0], values)
         if k == "terms":
             return "terms", p               # floor(x), ceil(x) = Theta(x) for growing x (_terms_of)
@@ -1336,14 +1350,30 @@ def _compose(node, values: dict):
             raise _Outside(node)
         whole = math.floor(p[1]) if isinstance(node, sp.floor) else math.ceil(p[1])
         return "num", (float(whole), whole)
-    raise _Outside(node)                    # a letter without a value, a min/max, another function
+    raise _Outside(node)                    # a min/max, another function
 
 
 @lru_cache(maxsize=16384)
-def _is_number(node) -> bool:
-    """``node.is_number``, memoised: sympy walks a compound node's arguments each time it is asked,
-    and every query walks the same theorem bounds (their numbers, log(2) and E, among letters)."""
-    return bool(node.is_number)
+def _node_kind(node) -> tuple:
+    """How ``_compose`` reads a node: ("letter", None), ("num", its ``_number``), ("mul", whether it
+    is a rational times one other factor), ("log" | "add" | "pow" | "floor" | "other", None).
+    Memoised: every query walks the same theorem bounds, and sympy's ``is_number`` walks a compound
+    node's arguments each time it is asked."""
+    if node.is_Symbol:
+        return "letter", None
+    if node.is_number:
+        return "num", _number(node)
+    if isinstance(node, sp.log):
+        return "log", None
+    if isinstance(node, sp.Add):
+        return "add", None
+    if isinstance(node, sp.Mul):
+        return "mul", len(node.args) == 2 and node.args[0].is_Rational
+    if isinstance(node, sp.Pow):
+        return "pow", None
+    if isinstance(node, (sp.floor, sp.ceiling)):
+        return "floor", None
+    return "other", None
 
 
 def _compose_sum(parts):

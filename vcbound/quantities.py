@@ -331,6 +331,8 @@ def _ratio(numerator, denominator):
 
     def value():
         num, den = (v.expr() if isinstance(v, Poly) else v for v in (numerator, denominator))
+        if num.is_Integer and den.is_Integer and den != 0:
+            return sp.Rational(num.p, den.p)        # numeric counts: no assumption queries on a new Pow
         return sp.Mul(num, sp.Pow(den, -1))
     return value
 
