@@ -938,8 +938,6 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                                  scope, status, steps, condition_status(result, view)[1], inner_cands)
                 (uppers if direction == "upper" else lowers).append(cand)
                 best_miss = None
-                if direction == "lower" or not view.derived:
-                    pass
             if best_miss:
                 misses.append(Miss(result, best_miss))
     cache[key] = (uppers, lowers, misses)
