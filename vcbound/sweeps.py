@@ -224,17 +224,20 @@ class Plan:
     def _run(self, arrays, exact_point) -> list[Column]:
         import numpy as np
         size = arrays[0].shape
-        zeros = np.zeros(size, dtype=bool)
+        zeros = _no_points(size)
         out = self._fn_plain(*arrays)
         params = Column("W", "params", None, _full(out[0], size), None, zeros, zeros)
+        values = [params.values] + [_full(out[vslot], size) for vslot, _c in self._slots.values()]
+        # one pass over every column's values (the common case: all finite) instead of one per column
+        finite = _all_finite_together(values)
         exact = (lambda i: (lambda k: self._exact(i, exact_point(k)))) if exact_point else (lambda i: None)
         # W beyond the float range: from its logarithm (_from_log10 returns at once when all is finite)
         params.values, params.log10, params.overflow, _ = self._from_log10(
-            params.values, lambda: self._log_fn(None)(*arrays), False, zeros, exact(None))
+            params.values, lambda: self._log_fn(None)(*arrays), False, zeros, exact(None), finite)
         cols: dict[int, Column] = {}
-        for i, (vslot, cslots) in self._slots.items():
-            cols[i] = self._column(i, out[vslot], [(out[k], c) for k, c in cslots], arrays, (), size, zeros,
-                                   exact(i))
+        for v, (i, (_vslot, cslots)) in zip(values[1:], self._slots.items()):
+            cols[i] = self._column(i, v, [(out[k], c) for k, c in cslots], arrays, (), size, zeros,
+                                   exact(i), finite)
         for i, (fn, conds) in self._bridge_fns.items():
             r = self.routes[i]
             combine = np.fmin if r.direction == "upper" else np.fmax      # ignores nan
@@ -257,7 +260,7 @@ class Plan:
             cols[i] = col
         return [params] + [cols[i] for i in self.visible]
 
-    def _column(self, i, raw, conds, arrays, extra_args, size, zeros, exact=None) -> Column:
+    def _column(self, i, raw, conds, arrays, extra_args, size, zeros, exact=None, finite=False) -> Column:
         import numpy as np
         r = self.routes[i]
         values = _full(raw, size)
@@ -275,7 +278,7 @@ class Plan:
                 failed_by[c.text] = n_bad
                 failed = bad_here if failed is zeros else (failed | bad_here)
         values, log10, overflow, failed_exactly = self._from_log10(
-            values, lambda: self._log_fn(i)(*arrays, *extra_args), self._may_underflow[i], zeros, exact)
+            values, lambda: self._log_fn(i)(*arrays, *extra_args), self._may_underflow[i], zeros, exact, finite)
         if failed_exactly is not None and failed_exactly.any():
             failed_by["a condition of the result (checked exactly)"] = int(failed_exactly.sum())
             failed = failed_exactly if failed is zeros else (failed | failed_exactly)
@@ -287,14 +290,15 @@ class Plan:
         return Column(r.key, "bound", r, values, log10, overflow, failed, [], self._open[i], failed_by)
 
 
-    def _from_log10(self, values, log_values, may_underflow: bool, zeros, exact=None):
+    def _from_log10(self, values, log_values, may_underflow: bool, zeros, exact=None, finite=False):
         """A value that is not finite, or 0 (a positive value that underflowed), is recomputed in
         log space: beyond the float range it is kept as its log10, never as a wrong number. What
         even the logarithm cannot give (a sum of terms each beyond the float range) is computed
         point by point by ``exact(k)`` -> (``Number``, applies), the path of ``vcbound eval``.
-        Returns (values, log10 or None, overflow mask, failed mask or None)."""
+        ``finite``: ``values`` is known to be finite everywhere. Returns (values, log10 or None,
+        overflow mask, failed mask or None)."""
         import numpy as np
-        if _all_finite(values) and not (may_underflow and not values.all()):
+        if (finite or _all_finite(values)) and not (may_underflow and not values.all()):
             return values, None, zeros, None
         size = values.shape
         bad = ~np.isfinite(values) | (values == 0)
@@ -359,12 +363,52 @@ def _all_finite(values) -> bool:
     entry is not finite (0 * inf and 0 * nan are nan). Faster than a sum or ``isfinite().all()``,
     and it runs once per column on every sweep."""
     import numpy as np
-    zeros = _NO_WEIGHTS.get(values.shape)
-    if zeros is None:
-        zeros = _NO_WEIGHTS[values.shape] = np.zeros(values.shape)
+    zeros = _zero_weights(values.shape)
     if values.ndim != 1 or values.dtype != zeros.dtype:
         return bool(np.isfinite(values).all())
     return math.isfinite(float(np.dot(values, zeros)))     # callers ignore numpy's float warnings
+
+
+def _all_finite_together(columns: list) -> bool:
+    """Whether every value of these float arrays (1-D, one length) is finite, two at a time: the dot
+    product of two arrays is finite only when both are (inf times anything is inf or nan, and nan
+    stays nan), so a finite product proves both; a product that overflows only sends the caller to
+    the per-column check. False is "not shown", never "some value is not finite"."""
+    import numpy as np
+    if not columns or any(c.ndim != 1 or c.dtype != np.float64 for c in columns):
+        return False
+    for k in range(0, len(columns), 2):
+        a = columns[k]
+        b = columns[k + 1] if k + 1 < len(columns) else _zero_weights(a.shape)
+        if not math.isfinite(float(np.dot(a, b))):
+            return False
+    return True
+
+
+def _zero_weights(shape):
+    """A float zero vector of ``shape`` (one per grid length)."""
+    import numpy as np
+    zeros = _NO_WEIGHTS.get(shape)
+    if zeros is None:
+        zeros = _NO_WEIGHTS[shape] = np.zeros(shape)
+    return zeros
+
+
+_NO_POINTS: dict = {}      # shape -> a read-only all-False mask (shared by every sweep of that shape)
+
+
+def _no_points(size):
+    """An all-False boolean mask of ``size``, read-only and shared: the "no point failed" of every
+    column (callers build new masks with | and where, never in place)."""
+    import numpy as np
+    mask = _NO_POINTS.get(size)
+    if mask is None:
+        mask = np.zeros(size, dtype=bool)
+        mask.flags.writeable = False
+        if len(_NO_POINTS) > 64:
+            _NO_POINTS.clear()
+        _NO_POINTS[size] = mask
+    return mask
 
 
 def _full(x, size, dtype=float):
