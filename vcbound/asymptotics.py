@@ -1228,7 +1228,7 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
         for sym, value in items:
             v = values[sym]
             if v[0] == "terms":
-                holder = _placeholder(seen.setdefault(v[3], len(seen)), bool(v[3].is_positive))
+                holder = _placeholder(seen.setdefault(v[3], len(seen)), _is_positive(v[3]))
                 placed[holder] = v
                 pattern.append((sym, holder))
             else:
@@ -1250,6 +1250,22 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
     for v in values.values():
         symbols.update(v[2])
     return Form("sum", tuple(terms), symbols=tuple(sorted(symbols.items(), key=lambda x: x[0])))
+
+
+def _is_positive(value) -> bool:
+    """``bool(value.is_positive)`` for a count. A sum of monomials with positive rational
+    coefficients in positive symbols is positive, and sympy says so too; it is answered here
+    without sympy's assumption system (several milliseconds for each count of a chain of distinct
+    widths, once per query). Anything else is asked of sympy."""
+    for term in (value.args if value.is_Add else (value,)):
+        coeff, rest = term.as_coeff_Mul()
+        if not (coeff.is_Rational and coeff > 0):
+            return bool(value.is_positive)
+        for factor in (rest.args if rest.is_Mul else (rest,)):
+            base = factor.base if factor.is_Pow and factor.exp.is_Rational else factor
+            if not (base.is_Symbol and base.is_positive) and not (factor is rest and rest is sp.S.One):
+                return bool(value.is_positive)
+    return True
 
 
 _CONSTANT = Form("sum", (Term((), ()),))     # a positive number's dominant form
@@ -1288,6 +1304,8 @@ def _letter_value(value, regime: Regime):
     if value.is_number:
         number = _number(value)
         return None if number is None else ("num", number, {}, value)
+    if value.is_Mul and any(_opaque_inverse(f) for f in value.args):
+        return None     # a ratio of counts (below), known before the whole product is walked
     if value.has(sp.Min, sp.Max) or _may_cancel(value):
         return None
     try:
@@ -1299,6 +1317,17 @@ def _letter_value(value, regime: Regime):
         # the same count elsewhere in the bound (Lbar*W with Lbar = (...)/W): only the whole can tell
         return None
     return ("terms", terms, {s.name: s for s in value.free_symbols}, value)
+
+
+def _opaque_inverse(factor) -> bool:
+    """Whether ``_terms_of`` reads this factor of a product as an opaque factor: one over a sum that
+    keeps more than one dominant term (Lbar = (sum of partial counts) / W)."""
+    if not (factor.is_Pow and factor.base.is_Add and factor.exp.is_Rational and factor.exp < 0):
+        return False
+    try:
+        return len(_prune(_terms_of(factor.base), Regime())) > 1
+    except _NotPolylog:
+        return False
 
 
 @lru_cache(maxsize=4096)
