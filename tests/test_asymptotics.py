@@ -125,9 +125,10 @@ def test_numpy_sum_comparison_answers_like_the_python_one(seed):
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_a_term_the_weighting_search_separates_is_covered_by_no_pair(seed):
-    """``_separating_weights`` lets the pair search skip a term only with a certificate: every term it
-    separates is one that no single term or pair covers (checked by the pure-Python test)."""
+def test_the_quick_search_separates_only_uncovered_terms_and_covers_only_covered_ones(seed):
+    """``_separate_or_cover`` lets the pair search skip a term only with a proof: every term it
+    separates is one that no single term or pair covers, and every term it covers is covered
+    (both checked by the pure-Python test)."""
     import random
 
     import numpy as np
@@ -136,10 +137,45 @@ def test_a_term_the_weighting_search_separates_is_covered_by_no_pair(seed):
     B = np.asarray(_random_projections(rng, rng.randint(2, 60), r))
     T = np.asarray(_random_projections(rng, rng.randint(1, 30), r))
     C = B[None, :, :] - T[:, None, :]
-    separated, partners = asymptotics._separating_weights(C, np.ones(C.shape[:2], dtype=bool))
-    assert partners.shape == (len(T), asymptotics.SEPARATION_ROUNDS)
-    for i in np.flatnonzero(separated):
-        assert not asymptotics._le_proj(tuple(T[i]), [tuple(b) for b in B])
+    M = C >= -asymptotics.TOL
+    margin = asymptotics.SEPARATION_MARGIN * max(1.0, float(np.abs(C).max()))
+    separated, covered = asymptotics._separate_or_cover(C, M, np.ones(C.shape[:2], dtype=bool), margin)
+    assert not (separated & covered).any()
+    rows = [tuple(b) for b in B]
+    for i in range(len(T)):
+        if separated[i]:
+            assert not asymptotics._le_proj(tuple(T[i]), rows)
+        if covered[i]:
+            assert asymptotics._le_proj(tuple(T[i]), rows)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_middle_of_two_rows_is_found_and_checked_with_the_pair_test(seed):
+    """``_midpoints_cover`` marks a target only when a pair of allowed rows passes the pair test: on
+    random rows and targets made as middles of two rows (some of them excluded), it never marks one
+    that no pair covers, and it finds each middle whose pair passes the test."""
+    import random
+
+    import numpy as np
+    rng = random.Random(5000 + seed)
+    r = rng.randint(2, 7)
+    B = np.asarray(_random_projections(rng, rng.randint(3, 40), r))
+    picks = [(rng.randrange(len(B)), rng.randrange(len(B))) for _ in range(rng.randint(1, 20))]
+    T = np.asarray([(B[a] + B[b]) / 2 for a, b in picks] + _random_projections(rng, 5, r))
+    exclude = np.zeros((len(T), len(B)), dtype=bool)
+    for i, (a, b) in enumerate(picks):
+        if rng.random() < 0.3:
+            exclude[i, a] = True            # the pair that made it is not allowed for this target
+    marked = asymptotics._midpoints_cover(T, B, exclude)
+    for i in range(len(T)):
+        allowed = [tuple(B[j]) for j in range(len(B)) if not exclude[i, j]]
+        if marked[i]:
+            assert asymptotics._le_proj(tuple(T[i]), allowed)
+        elif i < len(picks) and not exclude[i].any() and picks[i][0] != picks[i][1]:
+            # the pair that made it passes the pair test (up to its tolerance, on lambda) yet was missed
+            a, b = picks[i]
+            assert not asymptotics._pair_covers(tuple(T[i]), tuple(B[a]), tuple(B[b])), \
+                f"the middle of rows {picks[i]} was not found"
 
 
 @pytest.mark.parametrize("seed", range(20))

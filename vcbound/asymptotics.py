@@ -47,8 +47,9 @@ LOGLOG_WEIGHT = 1e-8       # and log log as a smaller one
 TOL = 1e-12
 NUMPY_FROM = 16             # sums with this many positive terms are pruned with numpy (imported then)
 BROADCAST_LIMIT = 4_000_000  # booleans in one numpy broadcast (memory bound of the vectorised tests)
-SEPARATION_ROUNDS = 12     # rounds of the search for a weighting that separates a term (_separating_weights)
+SEPARATION_ROUNDS = 12     # rounds of the search for a weighting that separates a term (_separate_or_cover)
 SEPARATION_MARGIN = 1e-9   # how far below a separated term every other must score (>> TOL)
+MIDPOINT_PAIRS = 200_000   # _midpoints_cover sorts the middles of at most this many pairs
 PAIR_LIMIT = 300           # _prune seeks convex combinations of two terms only in sums up to this size
 LOGLOG = "~"               # Term.logs key prefix for log(log(x))
 # symbols that tend to 0, not to infinity (accuracy and confidence of sample-complexity bounds):
@@ -904,11 +905,13 @@ def _pairs_cover(targets, B, exclude=None):
     block, not one call per term (a millisecond of overhead each, for hundreds of terms)."""
     import numpy as np
 
-    out = np.zeros(len(targets), dtype=bool)
     m, r = B.shape
+    out = _midpoints_cover(targets, B, exclude)
     block = max(1, BROADCAST_LIMIT // max(1, 8 * m * r))
     step = max(1, BROADCAST_LIMIT // max(1, m * r))
     for start in range(0, len(targets), block):
+        if out[start:start + block].all():
+            continue
         rows = targets[start:start + block]
         C = B[None, :, :] - rows[:, None, :]                 # C[i, j] = B[j] - rows[i]
         M = C >= -TOL
@@ -916,8 +919,15 @@ def _pairs_cover(targets, B, exclude=None):
         if exclude is not None:
             allowed = ~exclude[start:start + block]
             M &= allowed[:, :, None]
-        separated, partners = _separating_weights(C, allowed)
-        covered = _likely_pairs_cover(C, M, allowed, partners, separated)
+        # the targets not found in the middle of a pair: a search for a weighting that separates
+        # them, then pairs with the likeliest partners (among them the rows that search met)
+        covered = out[start:start + len(rows)].copy()
+        separated = np.zeros(len(rows), dtype=bool)
+        rest = np.flatnonzero(~covered)
+        if len(rest):
+            # the pair test's tolerance is on lambda, so the slack it allows grows with the values
+            margin = SEPARATION_MARGIN * max(1.0, float(np.abs(C).max()) if C.size else 1.0)
+            separated[rest], covered[rest] = _separate_or_cover(C[rest], M[rest], allowed[rest], margin)
         out[start:start + len(rows)] = covered
         if (covered | separated).all():
             continue
@@ -935,75 +945,132 @@ def _pairs_cover(targets, B, exclude=None):
     return out
 
 
-def _separating_weights(C, allowed, rounds: int = SEPARATION_ROUNDS):
-    """A search for a weighting of the rays that separates each target from every allowed row
-    (``C[i, j]`` = row j minus target i): ``w >= 0`` with ``sum(w) = 1`` and ``w . C[i, j] <
-    -SEPARATION_MARGIN`` for every allowed j proves that no convex combination of rows is >= the
-    target on every ray (a combination within the pair search's tolerance would score above
-    -SEPARATION_MARGIN), so the target is kept without the pair search. A perceptron: each round
-    moves each target's weighting away from the row that scores highest against it. Returns the
-    separated targets and, per round, that highest row (``partners[i, k]``): for a target that is
-    dominated, the rows above it in the weightings tried are its likeliest covering pairs.
+def _midpoints_cover(targets, B, exclude=None):
+    """For each row of ``targets``: is it the middle of two rows of ``B`` (allowed for it, see
+    ``_pairs_cover``) that pass the pair test? The cross terms of a product are (W^2's w_i*w_j is
+    the middle of w_i^2 and w_j^2), and finding them this way costs one sort of the pairs' middles
+    instead of a search per target. Middles are matched by a random projection and a window, and
+    every match is checked with ``_pairs_cover_rows``, the full search's own test: a target marked
+    here is one the full search marks; the others are left to it."""
+    import numpy as np
+
+    out = np.zeros(len(targets), dtype=bool)
+    m = len(B)
+    if m < 3 or not len(targets) or m * (m - 1) // 2 > MIDPOINT_PAIRS:
+        return out
+    j, k = np.triu_indices(m, 1)
+    direction = np.random.default_rng(0).uniform(1.0, 2.0, B.shape[1])
+    keyed = B @ direction
+    mids = (keyed[j] + keyed[k]) * 0.5
+    order = np.argsort(mids, kind="stable")
+    mids = mids[order]
+    want = targets @ direction
+    window = 1e-9 * max(1.0, float(np.abs(keyed).max()))
+    lo = np.searchsorted(mids, want - window, side="left")
+    hi = np.searchsorted(mids, want + window, side="right")
+    counts = hi - lo
+    if not counts.any():
+        return out
+    # every (target, pair) match at once: target t with the sorted pairs lo[t] .. hi[t] - 1
+    t = np.repeat(np.arange(len(targets)), counts)
+    pairs = order[np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())]
+    pj, pk = j[pairs], k[pairs]
+    if exclude is not None:
+        fine = ~(exclude[t, pj] | exclude[t, pk])
+        t, pj, pk = t[fine], pj[fine], pk[fine]
+    ok = _pairs_cover_rows(B[pj] - targets[t], B[pk] - targets[t])
+    out[t[ok]] = True
+    return out
+
+
+def _separate_or_cover(C, M, allowed, margin: float, rounds: int = SEPARATION_ROUNDS):
+    """For each target (``C[i, j]`` = row j minus target i on each ray, ``M`` = ``C >= -TOL`` where
+    allowed): a proof that no pair covers it, or a covering pair, where a quick search finds one.
+    Returns (separated, covered); a target in neither goes to the full pair search.
+
+    Separated: a weighting ``w >= 0`` of the rays with ``sum(w) = 1`` and ``w . C[i, j] < -margin``
+    for every allowed row j proves that no convex combination of rows is >= the target on every ray
+    (a combination within the pair search's tolerance would score above ``-margin``). The weighting
+    is sought by a perceptron: each round moves a target's weighting away from the row that scores
+    highest against it. That row is the likeliest member of a covering pair when the target is
+    dominated: the first round's is tried at once against every other row (``_covered_with``, the
+    pair search's own test; the dominated terms of W^2 + W*k are all covered there, instead of
+    after twelve rounds), and the later rounds' rows are tried at the end, with the row that falls
+    least short of the target on its worst ray and the row at least as large on the most rays
+    (``_likely_pairs_cover``). A target's rounds depend on it alone, so the answers are those of
+    running every round on every target.
 
     The three fixed weightings of ``_separated_numpy`` miss the terms of a long product that lie on
     its hull between others (W*U of a chain of distinct widths: 44 of 105 kept terms), and proving
     those uncovered by trying every pair was most of a symbolic query; a few rounds separate them."""
     import numpy as np
 
-    n, m, _r = C.shape
-    idx = np.arange(n)
+    n = len(C)
     w = np.clip(-C.mean(axis=1), 0.0, None) + 1e-3          # the target minus the mean row, clipped
     w /= w.sum(axis=1, keepdims=True)
-    # the pair test's tolerance is on lambda, so the slack it allows grows with the values
-    margin = SEPARATION_MARGIN * max(1.0, float(np.abs(C).max()) if C.size else 1.0)
     separated = np.zeros(n, dtype=bool)
+    covered = np.zeros(n, dtype=bool)
     partners = np.zeros((n, rounds), dtype=np.intp)
+    active = np.arange(n)
     for k in range(rounds):
-        scores = np.einsum("ijr,ir->ij", C, w)
-        scores[~allowed] = -np.inf
+        scores = np.einsum("ijr,ir->ij", C[active], w[active])
+        scores[~allowed[active]] = -np.inf
         top = scores.argmax(axis=1)
-        partners[:, k] = top
-        separated |= scores[idx, top] < -margin
-        active = np.flatnonzero(~separated)
+        partners[active, k:] = top[:, None]
+        sep = scores[np.arange(len(active)), top] < -margin
+        separated[active[sep]] = True
+        keep = ~sep
+        if k == 0:
+            cov = _covered_with(C, M, allowed, active, top) & keep
+            covered[active[cov]] = True
+            keep &= ~cov
+        active, top = active[keep], top[keep]
         if not len(active):
-            partners[:, k + 1:] = top[:, None]
-            break
-        step = -C[active, top[active]]
-        w[active] = np.clip(w[active] + step / (1.0 + k) ** 0.5, 0.0, None)
-        total = w[active].sum(axis=1, keepdims=True)
-        w[active] = np.where(total > 0, w[active] / np.where(total > 0, total, 1.0), 1.0 / w.shape[1])
-    return separated, partners
+            return separated, covered
+        step = -C[active, top]
+        wa = np.clip(w[active] + step / (1.0 + k) ** 0.5, 0.0, None)
+        total = wa.sum(axis=1, keepdims=True)
+        w[active] = np.where(total > 0, wa / np.where(total > 0, total, 1.0), 1.0 / w.shape[1])
+    covered[active] = _likely_pairs_cover(C[active], M[active], allowed[active], partners[active, 1:])
+    return separated, covered
 
 
-def _likely_pairs_cover(C, M, allowed, partners, skip):
-    """A quick first pass of ``_pairs_cover``: for each target (not in ``skip``), the pairs that
-    contain one of its likeliest partners (the row that falls least short of it on its worst ray,
-    the row at least as large on the most rays, and the rows that ``_separating_weights`` found
-    above it), tried against every other row at once. A pair found here is a pair the full search
-    would find (same test, same tolerances, rows not ``allowed`` never count); targets left uncovered go
-    to the full search, so answers are unchanged."""
+def _covered_with(C, M, allowed, a, j):
+    """For each target ``a[i]``: does a pair of row ``j[i]`` and some other allowed row pass the pair
+    test (``_pairs_cover_rows``)? Only rows whose rays at least the target's complete row j's are
+    tried (a pair is below the target on a ray where both members are)."""
     import numpy as np
 
-    n, m, _r = C.shape
-    covered = np.zeros(n, dtype=bool)
-    idx = np.arange(n)
-    worst = np.where(allowed, C.min(axis=2), -np.inf)
-    candidates = [worst.argmax(axis=1), np.where(allowed, M.sum(axis=2), -1).argmax(axis=1), *partners.T]
+    out = np.zeros(len(a), dtype=bool)
+    usable = np.flatnonzero(allowed[a, j])
+    if not len(usable):
+        return out
+    a_, j_ = a[usable], j[usable]
+    pair = (M[a_, j_][:, None, :] | M[a_]).all(axis=2) & allowed[a_]
+    t_, k_ = np.nonzero(pair)
+    ok = _pairs_cover_rows(C[a_[t_], j_[t_]], C[a_[t_], k_])
+    out[usable[t_[ok]]] = True
+    return out
+
+
+def _likely_pairs_cover(C, M, allowed, partners):
+    """The last quick pass of ``_separate_or_cover``: for each target, the pairs with one of its
+    likeliest partners (the row that falls least short of it on its worst ray, the row at least as
+    large on the most rays, and ``partners[i]``, the rows the separation search met above it), each
+    tried against every other row at once."""
+    import numpy as np
+
+    covered = np.zeros(len(C), dtype=bool)
+    worst = np.where(allowed, C.min(axis=2), -np.inf).argmax(axis=1)
+    most = np.where(allowed, M.sum(axis=2), -1).argmax(axis=1)
     tried = set()
-    for j in candidates:
+    for j in (worst, most, *partners.T):
         key = j.tobytes()
         if key in tried:
             continue
         tried.add(key)
-        ok_j = allowed[idx, j] & ~covered & ~skip
-        a = np.flatnonzero(ok_j)
-        if not len(a):
-            continue
-        cj = C[a, j[a]]                              # [t, ray]
-        pair = (M[a, j[a]][:, None, :] | M[a]).all(axis=2) & allowed[a]
-        t_, k_ = np.nonzero(pair)
-        ok = _pairs_cover_rows(cj[t_], C[a[t_], k_])
-        covered[a[t_[ok]]] = True
+        left = np.flatnonzero(~covered)
+        covered[left] = _covered_with(C, M, allowed, left, j[left])
     return covered
 
 
