@@ -360,12 +360,15 @@ def test_composition_agrees_with_substitution_on_random_counts(f, g, same, c, sh
     assert form.expr() == dominant(exact).expr()
 
 
+@pytest.mark.parametrize("bits", [False, True])
 @pytest.mark.parametrize("seed", range(30))
-def test_ge_matrix_on_ranks_answers_like_the_float_broadcast(seed):
+def test_ge_matrix_on_ranks_answers_like_the_float_broadcast(seed, bits, monkeypatch):
     """asymptotics._ge_matrix compares small integer ranks when each ray's values fall into groups
-    at most TOL wide and more than TOL apart, and floats otherwise: either way the answer of the
-    plain broadcast ``A[j] >= B[i] - TOL`` on every ray, near-equal values included."""
+    at most TOL wide and more than TOL apart (as bytes, or as bit sets of rows 64 to a word), and
+    floats otherwise: either way the answer of the plain broadcast ``A[j] >= B[i] - TOL`` on every
+    ray, near-equal values included (row counts that are not multiples of 64 included)."""
     np = pytest.importorskip("numpy")
+    monkeypatch.setattr(asymptotics, "BITSET_FROM", 0 if bits else 10**18)
     rng = np.random.default_rng(seed)
     values = [0.0, 1.0, 2.0, 1e-3, 1e-6, 2.001, 3.0, 0.003, 0.001 * 3, 1e-3 + 2e-3, 2.9999999999999996]
     if seed % 3 == 0:
@@ -377,3 +380,27 @@ def test_ge_matrix_on_ranks_answers_like_the_float_broadcast(seed):
     assert (asymptotics._ge_matrix(A, B) == expected).all()
     if seed % 3 == 1:
         assert asymptotics._column_ranks(A, B) is not None     # the integer path is taken on such data
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_terms_vector_is_its_powers_plus_the_log_weights(seed):
+    """Term.vector fills a term's powers in by position (its quick path for sizes): on random terms
+    it gives the powers plus ``log_weights`` on every axis and 0 on the opaque ones, the definition."""
+    import random
+
+    import sympy as sp
+    rng = random.Random(6000 + seed)
+    for _ in range(200):
+        names = tuple(sorted(rng.sample(["L", "T", "d", "eps", "k", "n"], rng.randint(1, 6))))
+        powers = tuple(sorted((n, rng.choice([1, 2, -1, sp.Rational(1, 2), sp.Rational(3, 2)]))
+                              for n in rng.sample(names, rng.randint(0, len(names)))))
+        logs = tuple(sorted({rng.choice(["", asymptotics.LOGLOG]) + n: rng.choice([1, 2, sp.Rational(1, 2)])
+                             for n in rng.sample(names, rng.randint(0, min(2, len(names))))}.items()))
+        opaque_names = tuple(rng.sample(["x1", "x2"], rng.randint(0, 2)))
+        term = asymptotics.Term(powers, logs)
+        for polynomial in (True, False):
+            weights = asymptotics.log_weights(logs, names, polynomial)
+            own = dict(powers)
+            expected = [float((-1 if n in asymptotics.SMALL else 1) * own.get(n, 0)) + w
+                        for n, w in zip(names, weights)] + [0.0] * len(opaque_names)
+            assert term.vector(names, opaque_names, polynomial) == expected
