@@ -404,3 +404,29 @@ def test_a_terms_vector_is_its_powers_plus_the_log_weights(seed):
             expected = [float((-1 if n in asymptotics.SMALL else 1) * own.get(n, 0)) + w
                         for n, w in zip(names, weights)] + [0.0] * len(opaque_names)
             assert term.vector(names, opaque_names, polynomial) == expected
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_bound_vouched_positive_by_floats_is_positive_exactly(seed):
+    """``_surely_positive`` (a float evaluation of a theorem's bound at numeric counts) may answer
+    only when sympy's exact value is a positive finite number: on every bound of the theorem base,
+    with random counts including 0 and 1 (logs of 1, zero factors, exponents of 0)."""
+    import random
+
+    import sympy as sp
+
+    from vcbound.theorems import load_theorems
+    rng = random.Random(7000 + seed)
+    base = load_theorems(use_env=False)
+    vouched = 0
+    for result in base.results:
+        letters = sorted(result.bound.free_symbols, key=lambda s: s.name)
+        for _ in range(6):
+            mapping = {s: sp.Integer(rng.choice([0, 1, 1, 2, 3, 7, 40, 10**6])) for s in letters}
+            values = {s: asymptotics._letter_value(v, asymptotics.Regime()) for s, v in mapping.items()}
+            if any(v is None for v in values.values()) or not asymptotics._surely_positive(result.bound, values):
+                continue
+            vouched += 1
+            exact = result.bound.xreplace(mapping)
+            assert exact.is_number and exact.is_finite and exact.is_positive, (result.id, mapping, exact)
+    assert vouched > 50       # the quick path is taken on most bounds

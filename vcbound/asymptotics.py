@@ -1338,6 +1338,8 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
         if v is None:
             return None
         values[sym] = v
+    if all(v[0] == "num" for v in values.values()) and _surely_positive(bound, values):
+        return _CONSTANT        # every letter a number and the bound surely a positive number
     if any(v[0] == "terms" for v in values.values()):
         # sympy's evaluation of the substituted bound merges factors (log(A*1) = log(A), then
         # log(A)*log(A) = log(A)^2; two letters with one count) and drops vanishing ones; its terms
@@ -1369,6 +1371,74 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
     for v in values.values():
         symbols.update(v[2])
     return Form("sum", tuple(terms), symbols=tuple(sorted(symbols.items(), key=lambda x: x[0])))
+
+
+class _Unsure(Exception):
+    """A float evaluation that cannot vouch for the sign of the exact value."""
+
+
+def _surely_positive(bound, values: dict) -> bool:
+    """Whether ``bound`` with every letter a number (``values``: ``_letter_value``s) is surely a
+    positive finite number, from one float evaluation of a program compiled once per bound
+    (``_float_program``); then its dominant form is the constant one, as the walk below would
+    find with exact fractions (several times slower). False is "not shown": the walk decides."""
+    program = _float_program(bound)
+    if program is None:
+        return False
+    try:
+        value = program({sym: v[1][0] for sym, v in values.items()})
+    except (_Unsure, ArithmeticError, ValueError, KeyError, TypeError):
+        return False
+    # (a negative number to a fractional power inside an exponent is complex: not vouched for)
+    return isinstance(value, float) and math.isfinite(value) and value > NUMBER_MARGIN
+
+
+@lru_cache(maxsize=4096)
+def _float_program(node, exponent: bool = False):
+    """A function of the letters' floats computing ``node``, or None where its sign could not be
+    vouched for. Outside exponents (``exponent`` false) only what keeps a positive value positive
+    is taken: positive numbers, letters (counts, >= 0), sums, products, powers of such a base, and
+    logs whose argument is checked to exceed 1 by far more than rounding (else _Unsure). No
+    subtraction, so no cancellation: a float above 0 is an exact value above 0 (a zero count makes
+    an exact 0, which is refused). An exponent may be any real expression (a power of a positive
+    base is positive whatever it is)."""
+    if node.is_Symbol:
+        return lambda env: env[node]
+    if node.is_number:
+        try:
+            number = float(node)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not math.isfinite(number) or (not exponent and number <= 0):
+            return None
+        return lambda env: number
+    if isinstance(node, (sp.Add, sp.Mul)):
+        parts = [_float_program(a, exponent) for a in node.args]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(node, sp.Add):
+            return lambda env: sum(p(env) for p in parts)
+        return lambda env: math.prod(p(env) for p in parts)
+    if isinstance(node, sp.Pow):
+        base, power = _float_program(node.base, exponent), _float_program(node.exp, True)
+        if base is None or power is None:
+            return None
+        return lambda env: base(env) ** power(env)
+    if isinstance(node, sp.log) and not exponent:
+        inner = _float_program(node.args[0])
+        if inner is None:
+            return None
+
+        def log(env):
+            x = inner(env)
+            if not x > 1 + LOG_ARGUMENT_MARGIN:
+                raise _Unsure(node)
+            return math.log(x)
+        return log
+    return None
+
+
+LOG_ARGUMENT_MARGIN = 1e-9     # a log's argument must exceed 1 by this much for its sign to be vouched for
 
 
 def _is_positive(value) -> bool:
