@@ -775,18 +775,25 @@ def _numeric_part(bound, numeric: tuple):
 
 def _mapping(result, view: View, inner: dict) -> dict:
     """The paper's letters -> this view's counts (inner measures, free sample symbols, constants 1)."""
+    letters, constants = _letters(result)
     mapping = {}
-    for letter, quantity in result.symbols.items():
-        sym = _letter_symbol(result, letter)
+    for sym, quantity in letters:
         if quantity in inner:
             mapping[sym] = inner[quantity]
         elif quantity in ("m", "eps", "delta"):
             mapping[sym] = _free_symbol(quantity)
         else:
             mapping[sym] = view.quantities[quantity]
-    for c in result.constants:
-        mapping[_letter_symbol(result, c)] = sp.Integer(1)
+    for sym in constants:
+        mapping[sym] = sp.Integer(1)
     return mapping
+
+
+@lru_cache(maxsize=4096)
+def _letters(result) -> tuple:
+    """((symbol, quantity) of each letter, symbols of the constants) of a result, in its order."""
+    return (tuple((_letter_symbol(result, letter), quantity) for letter, quantity in result.symbols.items()),
+            tuple(_letter_symbol(result, c) for c in result.constants))
 
 
 def _letter_symbol(result, letter):
@@ -838,7 +845,7 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
     uppers, lowers, misses = [], [], []
     for result in base.results_for(measure):
         directions = ["upper", "lower"] if result.direction == "exact" else [result.direction]
-        inner_measures = sorted({v for v in result.symbols.values() if v in ("vc", "pdim")})
+        inner_measures = _inner_measures(result)
         in_exponent = _measures_in_exponent(result) if inner_measures else set()   # bridges only: parsing every bound costs a cold query 0.4 s
         for direction in directions:
             best_miss = None
@@ -942,6 +949,12 @@ def _candidates(q, base, measure, regime, views, cache, depth=0) -> tuple[list, 
                 misses.append(Miss(result, best_miss))
     cache[key] = (uppers, lowers, misses)
     return cache[key]
+
+
+@lru_cache(maxsize=4096)
+def _inner_measures(result) -> tuple:
+    """The measures (vc, pdim) a bridge result's bound reads, sorted (() for every other result)."""
+    return tuple(sorted({v for v in result.symbols.values() if v in ("vc", "pdim")}))
 
 
 def _measures_in_exponent(result) -> set:
