@@ -1112,16 +1112,23 @@ def _separated_numpy(F, equal):
     that are dominated."""
     import numpy as np
 
-    # below[a, ray]: how many rows a exceeds on that ray (a rank in the sorted column, not an
-    # n x n x rays comparison)
-    below = np.empty_like(F)
-    for k in range(F.shape[1]):
-        below[:, k] = np.searchsorted(np.sort(F[:, k]), F[:, k], side="left")
+    def below():
+        # below[a, ray]: how many rows a exceeds on that ray (a rank in the sorted column, not an
+        # n x n x rays comparison)
+        ranks = np.empty_like(F)
+        for k in range(F.shape[1]):
+            ranks[:, k] = np.searchsorted(np.sort(F[:, k]), F[:, k], side="left")
+        return ranks
+
     out = np.zeros(len(F), dtype=bool)
-    for W in (np.clip(F, 0.0, None), np.clip(F - F.mean(axis=0), 0.0, None), below):
-        scores = _dot_rows(F, W)          # scores[j, a] = <F_j, w_a>
-        top = np.diag(scores)
-        out |= np.where(equal, True, scores < top[None, :] - TOL).all(axis=0)
+    for weighting in (lambda: np.clip(F, 0.0, None), lambda: np.clip(F - F.mean(axis=0), 0.0, None), below):
+        rest = np.flatnonzero(~out)       # each weighting only for the rows not yet separated
+        if not len(rest):
+            break
+        W = weighting()[rest]
+        scores = _dot_rows(F, W)          # scores[j, i] = <F_j, w_rest[i]>
+        top = scores[rest, np.arange(len(rest))]
+        out[rest] = np.where(equal[:, rest], True, scores < top[None, :] - TOL).all(axis=0)
     return out
 
 
