@@ -133,6 +133,8 @@ class Regime:
         return bool(self.dominates or self.substitutions or not self.polynomial)
 
 
+PLAIN = Regime()     # no assumptions (made once: a regime is part of every memo key, and hashed once)
+
 POLYNOMIAL_WORDS = "log W, log U and the log of every size are of one order"
 UNRELATED_WORDS = "a size grows faster than any polynomial of another: logs of distinct sizes are kept apart"
 
@@ -445,13 +447,13 @@ def _terms_of_uncached(expr) -> list[Term]:
             # floor(x) ~ x never meet their own negative terms across factors
             fterms = _terms_of(factor)
             if len(fterms) > 1:
-                fterms = _prune(fterms, Regime())
+                fterms = _prune(fterms, PLAIN)
             acc = [_mul(a, b) for a in acc for b in fterms]
         return acc
     if isinstance(expr, sp.Pow):
         base, ex = expr.args
         if ex.is_number and ex.is_rational:
-            bterms = _prune(_terms_of(base), Regime())
+            bterms = _prune(_terms_of(base), PLAIN)
             if ex.is_positive:
                 if len(bterms) == 1 or all(t.sign > 0 for t in bterms):
                     # (a + b)^r is Theta(a^r + b^r) for positive a, b and r > 0
@@ -529,7 +531,7 @@ def _log_terms_uncached(expr) -> list[Term]:
         if expanded != arg:
             return _log_terms(sp.log(expanded))
     try:
-        inner = _prune(_terms_of(_expand_outside_logs(arg)), Regime())
+        inner = _prune(_terms_of(_expand_outside_logs(arg)), PLAIN)
     except _NotPolylog:
         inner = []
     ok = bool(inner) and all(t.sign > 0 and not t.opaque for t in inner)
@@ -1281,7 +1283,7 @@ def dominant(expr, regime: Regime | None = None) -> Form:
     >>> dominant((n**2 + n*d)**4 * S("T")**2).expr()
     T**2*d**4*n**4 + T**2*n**8
     """
-    regime = regime or Regime()
+    regime = regime or PLAIN
     if not isinstance(expr, sp.Basic):      # numbers from our own code, never user text
         expr = sp.Integer(expr) if isinstance(expr, int) else sp.Float(expr)
     return _dominant_cached(expr, regime)
@@ -1334,7 +1336,7 @@ def dominant_substituted(bound, mapping: dict, regime: Regime | None = None) -> 
     here, a count in an exponent outside a log, a min/max outside a log) returns None.
     tests/test_engine_equivalence.py checks the resolver's answers against the reference engine,
     which never takes this shortcut."""
-    return _dominant_substituted_cached(bound, tuple(mapping.items()), regime or Regime())
+    return _dominant_substituted_cached(bound, tuple(mapping.items()), regime or PLAIN)
 
 
 @lru_cache(maxsize=8192)
@@ -1521,7 +1523,7 @@ def _opaque_inverse(factor) -> bool:
     if not (factor.is_Pow and factor.base.is_Add and factor.exp.is_Rational and factor.exp < 0):
         return False
     try:
-        return len(_prune(_terms_of(factor.base), Regime())) > 1
+        return len(_prune(_terms_of(factor.base), PLAIN)) > 1
     except _NotPolylog:
         return False
 
@@ -1631,7 +1633,7 @@ def _compose_product(parts):
             if p[0] <= NUMBER_MARGIN:
                 raise _Outside(p)           # a negative factor
             continue                        # a positive constant factor
-        fterms = _prune(p, Regime()) if len(p) > 1 else p     # each factor reduced first (_terms_of)
+        fterms = _prune(p, PLAIN) if len(p) > 1 else p     # each factor reduced first (_terms_of)
         acc = [_mul(a, b) for a in acc for b in fterms]
     return "terms", acc
 
@@ -1668,7 +1670,7 @@ def _compose_power(node, values: dict):
         if isinstance(number, complex):
             raise _Outside(node)
         return "num", (_finite(number), exact)
-    bterms = _prune(p, Regime())
+    bterms = _prune(p, PLAIN)
     r = sp.Rational(r.numerator, r.denominator)
     if r > 0 and (len(bterms) == 1 or all(t.sign > 0 for t in bterms)):
         return "terms", [_pow(t, r) for t in bterms]      # (a + b)^r = Theta(a^r + b^r)
@@ -1701,7 +1703,7 @@ def _compose_log(arg, values: dict, whole: bool = True):
         if kb == "num" and ke == "terms":
             if pb[0] <= 1 + NUMBER_MARGIN:
                 raise _Outside(arg)
-            exponent = _prune(pe, Regime())
+            exponent = _prune(pe, PLAIN)
             if not all(t.sign > 0 for t in exponent):
                 raise _Outside(arg)
             return "terms", exponent        # log c^x = x log c
@@ -1763,7 +1765,7 @@ def _finite(number: float) -> float:
 def _growing_logs(terms: list) -> list:
     """The log of a sum of positive growing terms: one log per size that grows in it (the rule
     ``_log_terms`` ends with; its earlier rules give the same terms on such sums)."""
-    inner = _prune(terms, Regime())
+    inner = _prune(terms, PLAIN)
     if not inner or not all(t.sign > 0 and not t.opaque for t in inner):
         raise _Outside(terms)
     if not all(all(_grows(n, a) >= 0 for n, a in t.powers) for t in inner):
@@ -1994,7 +1996,7 @@ def compare(f, g, regime: Regime | None = None) -> str:
     >>> compare(w**2, w*k, Regime.from_conditions([parse_condition("k >> w")]))
     'less'
     """
-    regime = regime or Regime()
+    regime = regime or PLAIN
     ff = f if isinstance(f, Form) else dominant(f, regime)
     gg = g if isinstance(g, Form) else dominant(g, regime)
     return compare_forms(ff, gg, regime)
@@ -2004,13 +2006,13 @@ def minimum(forms, regime: Regime | None = None) -> Form:
     """The asymptotic min of several forms (incomparable ones are all kept, as a min)."""
     forms = list(forms)
     symbols = tuple(sorted({s for f in forms for s in f.symbols}, key=lambda x: x[0]))
-    return _minmax("min", forms, regime or Regime(), symbols)
+    return _minmax("min", forms, regime or PLAIN, symbols)
 
 
 def maximum(forms, regime: Regime | None = None) -> Form:
     forms = list(forms)
     symbols = tuple(sorted({s for f in forms for s in f.symbols}, key=lambda x: x[0]))
-    return _minmax("max", forms, regime or Regime(), symbols)
+    return _minmax("max", forms, regime or PLAIN, symbols)
 
 
 @dataclass(frozen=True)
