@@ -580,7 +580,7 @@ def _depth_misses(result, view: View, regime=None) -> list[str]:
     need = result.requires.get("depth")
     if need is None:
         return []
-    regime = regime or asy.PLAIN
+    regime = regime or asy.Regime()
     depth, size = view.quantities.get("L"), view.quantities.get(need)
     what = {"W": "its number of parameters W", "U": "its number of units U"}[need]
     head = f"its construction has depth growing linearly with {what}"
@@ -1283,7 +1283,7 @@ def make_regime(assume, q=None) -> asy.Regime:
 
 def resolve(q, base, measure: str, regime: asy.Regime | None = None) -> Resolution:
     """The core: candidates over every view, best upper (min), best lower (max), tightness."""
-    regime = regime or asy.PLAIN
+    regime = regime or asy.Regime()
     views = _views(q, base, measure)
     cache: dict = {}
     uppers, lowers, misses = _candidates(q, base, measure, regime, views, cache)
