@@ -899,7 +899,9 @@ def _undominated(proj: list, positive: list) -> list:
         for i in frontier:
             others = [proj[j] for j in frontier
                       if j != i and not (_ge(proj[j], proj[i]) and _ge(proj[i], proj[j]))]
-            if others and _le_proj(proj[i], others):
+            # no other is >= it on every ray (the skyline removed the terms below one, and its
+            # equals are left out), so a separating weighting settles it before any pair is tried
+            if others and not _separated(proj[i], others) and _le_proj(proj[i], others):
                 continue
             kept_idx.append(i)
     return kept_idx
