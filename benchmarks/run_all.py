@@ -27,19 +27,25 @@ ROOT = HERE.parent
 # Why a target is missed and what would fix it (written from cProfile runs; see RESULTS.md).
 REASONS = {
     "warm-uncached": (
-        "A new architecture in a warm process resolves ~25 applicable results over 3 views. This "
-        "round: each result's dominant form is composed from the counts' forms instead of being "
-        "reduced from the substituted expression (asymptotics.dominant_substituted), the substituted "
-        "bound and the derivation texts that print counts are built only when read, a result's "
-        "condition status is memoised by the values of the quantities it reads and a bound's numeric "
-        "part by its numbers, each candidate's preference key is computed once, and "
-        "Result.multiplication/class_generic once per result. 10-layer chain 8.4 -> ~2-3 ms, the "
-        "mixed recurrent chain 16-18 -> ~4-5 ms. What is left is spread thin: the requirement checks "
-        "of each result in each view (~0.5 ms), listing the theorem directories for changes, ranking "
-        "misses, parsing and counting (~0.2-0.3 ms each).",
-        "Memoise each result's requirement reasons by the view's facts (topology, classes, "
-        "activations, which quantities exist), which repeat across networks of one family; keep the "
-        "directory listing to one stat per directory."),
+        "A new architecture in a warm process resolves ~25 applicable results over 3 views. Session "
+        "6: the requirement checks are memoised by the view's facts (topology, classes, layer "
+        "activations, which quantities it has; interned, so a memo hit compares by identity), "
+        "numeric conditions are decided on exact ints and fractions without sympy, a bound whose "
+        "letters are all numbers is vouched positive by one float evaluation of a program compiled "
+        "once per bound (no subtraction outside exponents, logs of arguments well above 1; else it "
+        "is walked with exact numbers as before), integers are carried as Python ints, substitutions "
+        "and miss ranking are memoised, the theorem files are listed without pathlib, and one "
+        "assumption-free regime is shared. The benchmark process is warmed with a dozen queries "
+        "first: CPython 3.11 specialises a function after it has run 8 times, and before that a "
+        "numeric query took twice as long. Run alone: same width uncached 2.3 -> 1.5-1.6 ms (met), "
+        "numeric widths 4.5 -> 2.1-2.2 ms, the mixed recurrent chain 5.0 -> 3.3-3.7 ms; inside the "
+        "whole benchmark run the figures come out higher and noisier (see the table). What is left "
+        "for numeric widths is spread thin: parsing (~0.3 ms: every new width is a new layer text), "
+        "counting (~0.15-0.2 ms of polynomial arithmetic), listing and stat-ing the theorem files "
+        "(~0.15 ms), the walk of the bounds the float check cannot vouch for (a log of 1, a "
+        "subtraction), ~45 requirement checks and the bookkeeping of ~12 candidates.",
+        "Layer prototypes keyed by the shape of their text (the digits re-read, the rest reused); a "
+        "count of numeric widths in plain integers; derivation steps built when read."),
     "cold-cli": (
         "The imports are the baseline itself (vcbound's own modules add ~90 ms, mostly byte-"
         "compiling under PYTHONDONTWRITEBYTECODE=1). The rest is first-time sympy work on a cold "
@@ -53,27 +59,28 @@ REASONS = {
         "canonical forms above. 3. Check sizes with plain integer arithmetic when they are "
         "numbers or single symbols (the common case) instead of asking sympy's assumptions."),
     "engine": (
-        "Issue 13, fourth round. Substitution is gone from the query: a theorem's bound (a small "
-        "expression in its letters) is walked once with each letter standing for its count's terms "
-        "(asymptotics.dominant_substituted), over the bound as sympy evaluates it with the numbers in "
-        "and one placeholder per count (so that merged factors and shared counts come out as sympy "
-        "gives them), with exact fractions for numbers; anything it cannot take (a count in an "
-        "exponent outside a log, a min/max outside a log, a bound that vanishes here) goes the old "
-        "way. Tested against the substituted expression on every bound of eleven architectures and on "
-        "thousands of random shapes and counts, and all 2,781 stored architectures answer as the "
-        "reference. Then the engine itself: dominance matrices one ray at a time on small integer "
-        "ranks (exact when each ray's values group within TOL; 5x on 1,400-term sums), a sum's "
-        "vector matrix memoised for the comparisons that choose the best bound, monomial products "
-        "without the log and opaque merges. Over this round's runs: 10-width chain ~250 -> 90-145 "
-        "ms, 30-width 1.8 -> 0.45-0.8 s (t(30)/t(10) 4.5-8), numeric widths 31-53 -> 5-9 ms, the "
-        "pathological repeat 55-105 -> 44-70 ms. What is left on symbolic chains is the engine's real work: pruning the "
-        "products of counts (W*U of 10 distinct widths is 242 terms, all kept; W^2 + W*U is 191 terms "
-        "of which 169 must each be shown below a pair), and comparing the ~10 candidate forms.",
-        "A pruning that uses the structure of a product (the frontier of a Minkowski sum of two "
-        "pruned sums is found from the two frontiers; a term dominated in one factor is dominated in "
-        "the product) instead of pruning the product's terms from scratch, and comparisons of "
-        "products factor by factor; both must keep the pair-search answers exactly (the equivalence "
-        "test)."),
+        "Issue 13, fifth round (session 6). The pruning: terms that are the middle of two others are "
+        "found by sorting the pairs' middles (the 64 cross terms of W*U of 10 distinct widths); the "
+        "first round of the separating search tries its best row as a pair member at once (the 128 "
+        "dominated terms of W^2 + W*k leave after one round instead of twelve) and the later rounds' "
+        "rows at the end; each fixed weighting only for the rows the previous ones left; every pair "
+        "so found is checked with the pair search's own test, and tests compare each shortcut with the "
+        "full search. Dominance matrices are bit sets of rows on ranks (2,000 terms on 32 rays: 24 -> "
+        "8 ms). A term's vector is filled in by position. A count's positivity is read from its terms "
+        "(sympy's assumption system took ~7 ms per query), and a ratio of counts is refused before its "
+        "product is walked (~6 ms). The answers are unchanged: the oracle was regenerated (2,781 "
+        "architectures, every answer the same) and the full equivalence run passes. Run alone: "
+        "10-width chain 93 -> 51-59 ms, 30-width 0.52 -> 0.27-0.30 s, pathological repeat 46 -> 27-29 "
+        "ms. What is left is what a per-call numpy design costs: a query prunes ~10 sums of 100-260 "
+        "terms on 12 rays, each ~40 numpy calls (0.7-8 ms per sum, ~28 ms in all), multiplies ~1,400 "
+        "term objects, and compares ~10 candidate forms. Every step is already memoised, vectorised "
+        "or skipped where an exact shortcut exists; the 5 ms and 20 ms targets need one to two orders "
+        "of magnitude more.",
+        "Not reachable by more of the same. Either compiled kernels for the pair search and the "
+        "dominance tests (a C extension or numba as an optional extra: a dependency decision), or a "
+        "change of what is computed: forms kept as products of their factors' frontiers, pruned and "
+        "compared factor by factor, which must be proved to keep the pair-search answers exactly "
+        "(the equivalence test) before it replaces them."),
     "theorem-files": (
         "Unchanged files are now loaded from a JSON snapshot kept with their content hash in the user "
         "cache directory (format 2, one file per package version, keyed also by a hash of the "
@@ -85,18 +92,24 @@ REASONS = {
         "Only if it regresses: a compact snapshot encoding, or stat plus ctime as a pre-check before "
         "the hash (not done: the hash of the bytes is the safe key)."),
     "sweep": (
-        "Conditions that fold to true left the compiled function, one numpy error state per run and "
-        "a cheaper finiteness check took the ratio from 1.22 to ~1.10; what is left is the call "
-        "through the plan per column and the separate count evaluation.",
-        "Fuse the count and the bound into one lambdified function without per-call checks."),
+        "Conditions that fold to true left the compiled function, one numpy error state per run, and "
+        "one finiteness pass for all columns (a dot product of two columns is finite only when both "
+        "are) took the ratio from 1.22 to 1.07-1.09. The compiled kernel itself is faster than the "
+        "hand-written numpy (77 vs 89 us); what is left is ~17 us per run around it (the error state, "
+        "the columns' records, the finiteness pass), which weighs more right after the kernel has "
+        "filled the cache with its temporaries.",
+        "Fewer records per run (one result object for all columns), or a kernel that writes into "
+        "buffers kept between runs."),
     "chain-10000": (
         "The common subset is now built straight from a layer-level scan (fastparse.parse_architecture: "
         "one regular-expression match per arrow, layer, parenthesis or repeat count, each distinct layer "
         "text read once; the lark-tree route and lark keep every other text and every error), and "
         "counting starts from the parser's size polynomials, summing each shared polynomial once: "
-        "1.40 s -> ~0.24 s (integer widths) and 2.1 s -> ~1.0 s (symbolic widths). t(10k)/t(1k) is "
-        "9-12 on a loaded 2-core machine (the 1k chain takes ~20 ms, where a collector pass or a "
-        "scheduling hiccup moves the ratio). What is left is per-layer Python object work and the "
+        "1.40 s -> ~0.24 s (integer widths) and 2.1 s -> ~1.0 s (symbolic widths); now ~0.12 s and "
+        "0.55-0.60 s. t(10k)/t(1k) is 10.3-11.4 between runs: freeing and allocating memory again "
+        "(glibc hands large blocks back to the system) costs the big chain page faults the small "
+        "one reuses (with glibc's trim and mmap thresholds raised the ratio is 10.2-11.0), and the "
+        "1k chain takes ~10 ms, where a scheduling hiccup moves the ratio. What is left is per-layer Python object work and the "
         "collector's pass over the new objects (10-20 ms of the integer chain); on the symbolic chain, "
         "sympy making 10,000 symbols (0.1-0.3 s) and building their sums (~0.1 s).",
         "Keep layer sizes as polynomials until something reads them as sympy, so that symbols and sums "
