@@ -320,11 +320,17 @@ class Form:
         return self._hash
 
     def expr(self):
-        syms = dict(self.symbols)
-        if self.kind == "sum":
-            return sp.Add(*[t.to_expr(syms) for t in self.terms]) if self.terms else sp.Integer(1)
-        op = sp.Min if self.kind == "min" else sp.Max
-        return op(*[a.expr() for a in self.args], evaluate=False)
+        """The form as a sympy expression (built once per form: derivations and notes print it)."""
+        cached = self.__dict__.get("_expr")
+        if cached is None:
+            syms = dict(self.symbols)
+            if self.kind == "sum":
+                cached = sp.Add(*[t.to_expr(syms) for t in self.terms]) if self.terms else sp.Integer(1)
+            else:
+                op = sp.Min if self.kind == "min" else sp.Max
+                cached = op(*[a.expr() for a in self.args], evaluate=False)
+            object.__setattr__(self, "_expr", cached)
+        return cached
 
     def names(self) -> set:
         """The symbols of the form (computed once per form: every comparison asks)."""
@@ -2077,11 +2083,14 @@ def growth(form: Form) -> dict[str, Growth]:
     >>> {n: str(g) for n, g in growth(dominant(w**4 * k**2)).items()}
     {'k': 'k^2', 'w': 'w^4'}
     """
-    out = {}
-    for name in sorted(form.names()):
-        best = _growth_in(form, name)
-        out[name] = Growth(name, *best)
-    return out
+    return dict(_growth_cached(form))
+
+
+@lru_cache(maxsize=4096)
+def _growth_cached(form: Form) -> tuple:
+    """``growth`` as (name, Growth) pairs, memoised by form: every answer reports the growth of its
+    best bounds, and comparing sympy exponents term by term was a tenth of a warm query."""
+    return tuple((name, Growth(name, *_growth_in(form, name))) for name in sorted(form.names()))
 
 
 def _growth_in(form: Form, name):
@@ -2096,5 +2105,5 @@ def clear_caches() -> None:
     """Forget every memoised reduction and comparison (benchmarks time a cold engine with it)."""
     for fn in (_key, _okey, _vector_table, _opaque_growth, _prune_cached, _form_le_cached, is_size_log, _terms_of_cached, _log_terms_cached, _rays_cached, _polynomial_rays_cached,
                _dominant_cached, _dominant_substituted_cached, _letter_value, _skeleton, _number, _form_vectors,
-               compare_forms):
+               compare_forms, _growth_cached):
         fn.cache_clear()

@@ -202,13 +202,28 @@ class Poly:
 
     # --- the sympy boundary ------------------------------------------------------------------------
     def expr(self):
-        """The sympy expression (as ``sympy.expand`` would write the same count); built once."""
+        """The sympy expression (as ``sympy.expand`` would write the same count); built once, and
+        for short polynomials over few generators remembered across counts (a network asked again,
+        or another network with the same counts, makes the same expressions)."""
         if self._expr is None:
-            self._expr = _to_sympy(self.terms, self.gens)
+            key = None
+            if len(self.terms) <= _SHARED_MAX and len(self.gens.atoms) <= _SHARED_MAX:
+                key = (tuple(self.terms.items()), tuple(self.gens.atoms))
+                self._expr = _SHARED.get(key)
+            if self._expr is None:
+                self._expr = _to_sympy(self.terms, self.gens)
+                if key is not None:
+                    if len(_SHARED) >= 4096:
+                        _SHARED.clear()
+                    _SHARED[key] = self._expr
         return self._expr
 
     def __repr__(self):
         return f"Poly({self.expr()})"
+
+
+_SHARED: dict = {}      # (terms, generators) -> sympy expression, for short polynomials (Poly.expr)
+_SHARED_MAX = 64
 
 
 def sum_polys(gens: Generators, polys: list) -> Poly:

@@ -101,9 +101,14 @@ class Quantities(Presentable):
 
     @property
     def recurrent_params(self):
-        """Parameters of the recurrent layers (used once per time step when unrolled)."""
-        import sympy as sp
-        return sp.expand(sum((r.params for r in self.rows if r.kind in ("rnn", "lstm", "gru")), sp.Integer(0)))
+        """Parameters of the recurrent layers (used once per time step when unrolled; computed once:
+        each unrolled view asks)."""
+        cached = self.__dict__.get("_recurrent_params")
+        if cached is None:
+            import sympy as sp
+            cached = self.__dict__["_recurrent_params"] = sp.expand(
+                sum((r.params for r in self.rows if r.kind in ("rnn", "lstm", "gru")), sp.Integer(0)))
+        return cached
 
     # --- facts -----------------------------------------------------------------------------
     @property
@@ -146,7 +151,14 @@ class Quantities(Presentable):
     def units_by_activation(self) -> dict:
         """Hidden units per activation name: ``{name: (per time step in recurrent layers, elsewhere)}``.
         Gated cells: LSTM 3n gate units (recurrent_act) and 2n cell units (act), GRU 2n and n; a
-        final readout unit is not hidden. Multiplication gates are not units here."""
+        final readout unit is not hidden. Multiplication gates are not units here. (Computed once:
+        each view rewritten with gates asks; a copy is returned.)"""
+        cached = self.__dict__.get("_units_by_activation")
+        if cached is None:
+            cached = self.__dict__["_units_by_activation"] = self._units_by_activation()
+        return dict(cached)
+
+    def _units_by_activation(self) -> dict:
         import sympy as sp
         layers = {l.id: l for l in self.arch.layers}
         out: dict = {}

@@ -134,15 +134,9 @@ def _views(q, base, measure: str) -> list[View]:
     # norm bound holds for the unrolled net (tied weights, input at every step)
     if q.recurrent and q.seq_len is not None and "unroll" in base.lemmas and measure != "generalization":
         T = q.seq_len
-        ff_units = sp.expand(q.units + q.mults - q.recurrent_units)
-        ff_depth = sp.expand(q.depth - q.recurrent_depth)
         common = dict(canon)
-        common.update({
-            "U": sp.expand(T * q.recurrent_units + ff_units),
-            "M": sp.expand(T * q.mults) if q.mults != 0 else sp.Integer(0),
-            "L": sp.expand(T * q.recurrent_depth + ff_depth),
-            "Lbar": None,      # BHLM's effective depth is not defined for the unrolled net here
-        })
+        common.update(_unrolled_counts(T, q.units, q.mults, q.recurrent_units, q.depth, q.recurrent_depth))
+        common["Lbar"] = None      # BHLM's effective depth is not defined for the unrolled net here
         lemma = base.lemmas["unroll"]
         steps_words = "T steps" if str(T) == "T" else f"T = {T} steps"
         tied = View("unrolled (tied weights)", dict(common), "feedforward", q.classes, q.family, q.nonlinear,
@@ -152,7 +146,7 @@ def _views(q, base, measure: str) -> list[View]:
             f"unrolled over {steps_words}: W = {W} shared parameters, U = {U}, depth = {L}", "unroll", lemma.locator,
             unsound=bool(lemma.applicability and lemma.applicability.startswith("UNVERIFIED"))))
         untied = dict(common)
-        untied["W"] = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
+        untied["W"] = _unrolled_params(T, q.params, q.recurrent_params)
         free = View("unrolled (untied copy)", untied, "feedforward", q.classes, q.family, q.nonlinear,
                     q.multiplicative, list(direct.steps), derived=True, has_bias=q.has_bias)
         free.steps.append(_lemma_step(
@@ -171,6 +165,39 @@ def _views(q, base, measure: str) -> list[View]:
     if simulated is not None:
         views.append(simulated)
     return views
+
+
+# The counts of the views reached through lemmas, memoised by the counts they are made from: sympy's
+# arithmetic and expand on every count of a recurrent net were a fifth of a query asked again.
+@lru_cache(maxsize=1024)
+def _unrolled_counts(T, units, mults, recurrent_units, depth, recurrent_depth) -> dict:
+    """U, M and L of the network unrolled over T steps (lemma ``unroll``)."""
+    ff_units = sp.expand(units + mults - recurrent_units)
+    ff_depth = sp.expand(depth - recurrent_depth)
+    return {"U": sp.expand(T * recurrent_units + ff_units),
+            "M": sp.expand(T * mults) if mults != 0 else sp.Integer(0),
+            "L": sp.expand(T * recurrent_depth + ff_depth)}
+
+
+@lru_cache(maxsize=1024)
+def _unrolled_params(T, params, recurrent_params):
+    """The parameters of the unrolled network with untied copies (each recurrent one T times)."""
+    return sp.expand(T * recurrent_params + (params - recurrent_params))
+
+
+@lru_cache(maxsize=1024)
+def _shared_gate_counts(units, mults, depth, params, uses) -> dict:
+    """U, M and L when each of ``uses`` uses of the ``params`` parameters is a gate (lemma
+    ``shared_as_gates``)."""
+    return {"U": sp.expand(units + params + uses), "M": sp.expand(mults + uses), "L": sp.expand(2 * depth + 1)}
+
+
+@lru_cache(maxsize=1024)
+def _gate_rewritten_counts(units, mults, depth, relus) -> dict:
+    """U, M and L when each relu unit becomes a linear, a threshold and a multiplication gate
+    (lemma ``relu_as_product``)."""
+    return {"U": sp.expand(units + 2 * relus), "M": sp.expand(mults + relus),
+            "L": sp.expand(3 * depth) if relus != 0 else depth}
 
 
 def _threshold_simulation_view(q, base, direct: View) -> View | None:
@@ -225,8 +252,7 @@ def _rewritten_view(q, base, view: View) -> View | None:
     T = q.seq_len if view.name.startswith("unrolled") else 1
     relus = sp.expand(T * rec + ff) if view.name.startswith("unrolled") else sp.expand(rec + ff)
     quantities = dict(view.quantities)
-    quantities.update({"U": sp.expand(quantities["U"] + 2 * relus), "M": sp.expand(quantities["M"] + relus),
-                       "L": sp.expand(3 * quantities["L"]) if relus != 0 else quantities["L"]})
+    quantities.update(_gate_rewritten_counts(quantities["U"], quantities["M"], quantities["L"], relus))
     kept = sorted(names & set(SIGMOIDAL))
     classes = frozenset.intersection(*(Activation_classes(n) for n in kept))
     out = View(view.name + " + units as gates", quantities, "feedforward", classes, "sigmoidal", True, True,
@@ -259,13 +285,10 @@ def _shared_as_gates_view(q, base, tied: View) -> View | None:
     if lemma is None:
         return None
     T = q.seq_len
-    uses = sp.expand(T * q.recurrent_params + (q.params - q.recurrent_params))
+    uses = _unrolled_params(T, q.params, q.recurrent_params)
     quantities = dict(tied.quantities)
-    quantities.update({
-        "U": sp.expand(tied.quantities["U"] + q.params + uses),
-        "M": sp.expand(tied.quantities["M"] + uses),
-        "L": sp.expand(2 * tied.quantities["L"] + 1),
-    })
+    quantities.update(_shared_gate_counts(tied.quantities["U"], tied.quantities["M"], tied.quantities["L"],
+                                          q.params, uses))
     view = View("unrolled (shared parameters as gates)", quantities, "feedforward", tied.classes, tied.family,
                 tied.nonlinear, True, [s for s in tied.steps if s.id != "unroll"] + [tied.steps[-1]], derived=True,
                 has_bias=getattr(tied, "has_bias", True))
@@ -580,19 +603,24 @@ def _depth_misses(result, view: View, regime=None) -> list[str]:
     need = result.requires.get("depth")
     if need is None:
         return []
-    regime = regime or asy.Regime()
-    depth, size = view.quantities.get("L"), view.quantities.get(need)
+    return list(_depth_reasons(need, view.quantities.get("L"), view.quantities.get(need), regime or asy.Regime()))
+
+
+@lru_cache(maxsize=1024)
+def _depth_reasons(need: str, depth, size, regime) -> tuple:
+    """``_depth_misses`` for these counts (memoised: every view of a recurrent net asks it of each
+    construction that needs depth, and sympy walks the depth for its symbols each time)."""
     what = {"W": "its number of parameters W", "U": "its number of units U"}[need]
     head = f"its construction has depth growing linearly with {what}"
     if depth is None or size is None:
-        return [f"{head}; this network has no {'depth' if depth is None else need}"]
+        return (f"{head}; this network has no {'depth' if depth is None else need}",)
     if not regime.apply(depth).free_symbols:
-        return [f"{head}; this network has fixed depth {_text(depth)}"]
+        return (f"{head}; this network has fixed depth {_text(depth)}",)
     if asy.compare(size, depth, regime) not in ("less", "equal"):
-        return [f"{head}; here the depth L = {_text(depth)} is not of the order of {need} = {_text(size)} "
+        return (f"{head}; here the depth L = {_text(depth)} is not of the order of {need} = {_text(size)} "
                 f"({regime.describe()}): the widths grow too (bounded widths, e.g. --assume 'n = 2', ask about "
-                "deep narrow networks)"]
-    return []
+                "deep narrow networks)",)
+    return ()
 
 
 def condition_status(result, view: View) -> tuple[list[str], list[str]]:
