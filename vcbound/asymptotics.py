@@ -1391,71 +1391,141 @@ def _dominant_substituted_cached(bound, items: tuple, regime: Regime) -> Form | 
 
 
 class _Unsure(Exception):
-    """A float evaluation that cannot vouch for the sign of the exact value."""
+    """An evaluation that cannot vouch for the sign of the exact value."""
 
 
 def _surely_positive(bound, values: dict) -> bool:
     """Whether ``bound`` with every letter a number (``values``: ``_letter_value``s) is surely a
-    positive finite number, from one float evaluation of a program compiled once per bound
-    (``_float_program``); then its dominant form is the constant one, as the walk below would
-    find with exact fractions (several times slower). False is "not shown": the walk decides."""
-    program = _float_program(bound)
+    positive number, from one evaluation of a program compiled once per bound (``_sign_program``);
+    then its dominant form is the constant one, which the walk below finds with exact fractions
+    (several times slower), and the substitution it falls back on finds for every positive value.
+    False is "not shown": the walk decides."""
+    program = _sign_program(bound)
     if program is None:
         return False
+    env = {sym: (v[1][1] if v[1][1] is not None else v[1][0]) for sym, v in values.items()}
     try:
-        value = program({sym: v[1][0] for sym, v in values.items()})
+        return program(env) > 0
     except (_Unsure, ArithmeticError, ValueError, KeyError, TypeError):
         return False
-    # (a negative number to a fractional power inside an exponent is complex: not vouched for)
-    return isinstance(value, float) and math.isfinite(value) and value > NUMBER_MARGIN
+
+
+def _exact(x) -> bool:
+    return type(x) is not float
+
+
+def _positive_float(x: float) -> float:
+    if not (x > 0 and math.isfinite(x)):
+        raise _Unsure(x)
+    return x
 
 
 @lru_cache(maxsize=4096)
-def _float_program(node, exponent: bool = False):
-    """A function of the letters' floats computing ``node``, or None where its sign could not be
-    vouched for. Outside exponents (``exponent`` false) only what keeps a positive value positive
-    is taken: positive numbers, letters (counts, >= 0), sums, products, powers of such a base, and
-    logs whose argument is checked to exceed 1 by far more than rounding (else _Unsure). No
-    subtraction, so no cancellation: a float above 0 is an exact value above 0 (a zero count makes
-    an exact 0, which is refused). An exponent may be any real expression (a power of a positive
-    base is positive whatever it is)."""
+def _sign_program(node):
+    """A function of the letters' values (exact int or Fraction; a float for an irrational count)
+    computing ``node`` so that its sign is certain, or None for a node it does not take. A value is
+    exact (int or Fraction: sums, products, integer powers and floors of rationals, the log of 1),
+    or a float standing for a number known to be positive: a positive irrational constant (log 2, E),
+    a log of a number above 1 (by far more than rounding), and sums, products, real powers and
+    max/min of positive values. Floats are never subtracted, so they carry no cancellation;
+    whatever could make a float's sign uncertain (a negative exact factor or term next to it, a log
+    of a float near 1, a power of a base <= 0) raises _Unsure."""
     if node.is_Symbol:
-        return lambda env: env[node]
+        def letter(env):
+            x = env[node]
+            return _positive_float(x) if type(x) is float else x
+        return letter
+    if node.is_Rational:
+        number = int(node.p) if node.q == 1 else Fraction(int(node.p), int(node.q))
+        return lambda env: number
     if node.is_number:
         try:
             number = float(node)
         except (TypeError, ValueError, OverflowError):
             return None
-        if not math.isfinite(number) or (not exponent and number <= 0):
+        if not (number > 0 and math.isfinite(number)):
             return None
         return lambda env: number
-    if isinstance(node, (sp.Add, sp.Mul)):
-        parts = [_float_program(a, exponent) for a in node.args]
-        if any(p is None for p in parts):
-            return None
-        if isinstance(node, sp.Add):
-            return lambda env: sum(p(env) for p in parts)
-        return lambda env: math.prod(p(env) for p in parts)
+    parts = [_sign_program(a) for a in node.args]
+    if any(p is None for p in parts):
+        return None
+    if isinstance(node, sp.Add):
+        def add(env):
+            exact, floats, negative = 0, 0.0, False
+            for p in parts:
+                v = p(env)
+                if type(v) is float:
+                    floats += v
+                else:
+                    exact += v
+                    negative = negative or v < 0
+            if not floats:
+                return exact
+            if negative:
+                raise _Unsure(node)
+            return _positive_float(float(exact) + floats)
+        return add
+    if isinstance(node, sp.Mul):
+        def mul(env):
+            exact, floats = 1, None
+            for p in parts:
+                v = p(env)
+                if type(v) is float:
+                    floats = v if floats is None else floats * v
+                else:
+                    exact *= v
+            if floats is None or exact == 0:
+                return exact            # (0 times positive numbers is exactly 0)
+            if exact < 0:
+                raise _Unsure(node)
+            return _positive_float(float(exact) * floats)
+        return mul
     if isinstance(node, sp.Pow):
-        base, power = _float_program(node.base, exponent), _float_program(node.exp, True)
-        if base is None or power is None:
-            return None
-        return lambda env: base(env) ** power(env)
-    if isinstance(node, sp.log) and not exponent:
-        inner = _float_program(node.args[0])
-        if inner is None:
-            return None
+        base, power = parts
+
+        def pow_(env):
+            b, x = base(env), power(env)
+            if _exact(b) and _exact(x) and x == int(x) and abs(x) <= 64:
+                if b == 0 and x < 0:
+                    raise _Unsure(node)             # 1/0
+                return Fraction(b) ** int(x) if x < 0 else b ** int(x)
+            if not b > 0:
+                raise _Unsure(node)
+            return _positive_float(float(b) ** float(x))
+        return pow_
+    if isinstance(node, sp.log):
+        (arg,) = parts
 
         def log(env):
-            x = inner(env)
-            if not x > 1 + LOG_ARGUMENT_MARGIN:
-                raise _Unsure(node)
-            return math.log(x)
+            a = arg(env)
+            if _exact(a) and a == 1:
+                return 0
+            if not a > (1 if _exact(a) else 1 + LOG_ARGUMENT_MARGIN):
+                raise _Unsure(node)             # the log of a number below 1 (or of about 1, as a float)
+            return _positive_float(math.log(a))
         return log
+    if isinstance(node, (sp.Max, sp.Min)):
+        pick = max if isinstance(node, sp.Max) else min
+
+        def extreme(env):
+            vals = [p(env) for p in parts]
+            if all(_exact(v) for v in vals):
+                return pick(vals)
+            if any(_exact(v) and v <= 0 for v in vals):
+                raise _Unsure(node)
+            return _positive_float(pick(float(v) for v in vals))
+        return extreme
+    if isinstance(node, (sp.floor, sp.ceiling)):
+        (arg,) = parts
+        whole = math.floor if isinstance(node, sp.floor) else math.ceil
+
+        def rounded(env):
+            a = arg(env)
+            if not _exact(a):
+                raise _Unsure(node)
+            return whole(a)
+        return rounded
     return None
-
-
-LOG_ARGUMENT_MARGIN = 1e-9     # a log's argument must exceed 1 by this much for its sign to be vouched for
 
 
 def _is_positive(value) -> bool:
@@ -1497,6 +1567,7 @@ def _skeleton(bound, pattern: tuple):
 
 
 NUMBER_MARGIN = 1e-9      # a float is taken as positive (a log's argument as above 1) only beyond this
+LOG_ARGUMENT_MARGIN = 1e-9     # _sign_program: a float log argument must exceed 1 by this much
 
 
 @lru_cache(maxsize=4096)
