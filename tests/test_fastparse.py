@@ -350,3 +350,38 @@ def test_a_counted_architecture_holds_no_reference_cycle(text):
     finally:
         if was_enabled:
             gc.enable()
+
+
+@pytest.mark.parametrize("number", ["1", "0", "007", "9" * 18, "9" * 19, "12", "3"])
+def test_a_layer_read_from_a_template_is_the_layer_read_afresh(number, monkeypatch):
+    """A layer text that differs from one already read only in its numbers reuses that reading and
+    reads its sizes again (fastparse's templates): the same architecture and counts as the tree
+    route, or the same refusal, for numbers of any length, zero, leading zeros and a size too long
+    for the direct route; sizes in arguments and in options (seq=, proj=) alike."""
+    import vcbound.graph as graph
+    shapes = ["input(5, seq = T) -> lstm({n}, proj = {n} + k) -> last -> dense({n}*h + 2, act=relu)",
+              "input({n}) -> dense(n_1 + {n}, bias=false) -> dense({n}, act=sign)",
+              "input(d, seq={n}) -> rnn({n}*{n}, act=relu) -> last -> dense(1)"]
+    for shape in shapes:
+        parse(shape.format(n="5"))                      # the template, from other numbers
+        text = shape.format(n=number)
+        fast = _outcome(text)
+        monkeypatch.setattr(graph, "parse_architecture", lambda content, text, filename: None)
+        assert _outcome(text) == fast, text
+        monkeypatch.undo()
+
+
+def test_new_numbers_in_a_known_layer_text_are_read_without_rebuilding_it(monkeypatch):
+    """Once a layer text is read, the same text with other numbers of as many digits is built from
+    its template (the prototype is not built again: the other tokens keep their offsets); a
+    number of another length, and a name's digits (n1 and n2), make another text."""
+    import vcbound.fastparse as fastparse
+    first = parse("input(7) -> dense(12, act=relu) -> dense(n1 + 3)")
+    built = []
+    original = fastparse._Prototypes.build
+    monkeypatch.setattr(fastparse._Prototypes, "build", lambda self, name, args: built.append(args)
+                        or original(self, name, args))
+    second = parse("input(8) -> dense(34, act=relu) -> dense(n2 + 4) -> dense(345, act=relu)")
+    assert built == ["n2 + 4", "345, act=relu"]     # 7 -> 8, 12 -> 34 and 3 -> 4 come from templates
+    assert [str(layer.size) for layer in second.layers] == ["8", "34", "n2 + 4", "345"]
+    assert [str(layer.size) for layer in first.layers] == ["7", "12", "n1 + 3"]

@@ -413,9 +413,38 @@ class _Direct:
 
 
 class _Proto:
-    """What a layer's name and argument text give, wherever they stand (graph._Builder.layer)."""
+    """What a layer's name and argument text give, wherever they stand (graph._Builder.layer);
+    ``size_tokens``/``size_options``: the tokens its sizes were read from (a template for the same
+    text with other numbers, ``_Prototypes.from_template``)."""
 
-    __slots__ = ("kind", "size", "activation", "options", "option_offsets", "tokens")
+    __slots__ = ("kind", "size", "activation", "options", "option_offsets", "tokens", "size_tokens",
+                 "size_options", "number_ordinals")
+
+
+# (layer name, argument text with each number's digits replaced by zeros) -> the _Proto built from
+# the first such text: a layer text that differs from one already read only in its numbers (every
+# new width of a numeric chain) reuses its reading and reads only its sizes again. Shared across
+# parses: a prototype holds no state of one parse (its sizes are read again with the parse's own
+# generators).
+_TEMPLATES: dict = {}
+_TEMPLATES_MAX = 4096
+
+
+_NUMBER_TOKEN = re.compile(r"(?<![A-Za-z0-9_])[0-9]++")      # a number token (never digits inside a name)
+
+
+def _number_positions(args: str):
+    """``args`` with the digits of each number token replaced by zeros (the same length, so every
+    other token keeps its offset), and the numbers' digits in order. A name's digits are never
+    touched (a name starts with a letter); a number right after "_" is not taken for one, which
+    only makes that text's key its own (such a text is never a template: build refuses "_")."""
+    return _NUMBER_TOKEN.sub(lambda m: "0" * len(m.group()), args), _NUMBER_TOKEN.findall(args)
+
+
+def _with_digits(toks, ordinals: dict, digits: list) -> list:
+    """A size's tokens with each number token's digits taken from ``digits`` (``ordinals``: token
+    index -> its place among the number tokens)."""
+    return [(kind, digits[ordinals[i]], i) if kind == "d" else (kind, value, i) for kind, value, i in toks]
 
 
 class _Prototypes:
@@ -439,7 +468,38 @@ class _Prototypes:
     def get(self, name, args) -> _Proto:
         proto = self.cache.get((name, args))
         if proto is None:
-            proto = self.cache[(name, args)] = self.build(name, args)
+            proto = self.cache[(name, args)] = self.from_template(name, args)
+        return proto
+
+    def from_template(self, name, args) -> _Proto:
+        """``build(name, args)``, from the prototype of a text that differs only in its numbers
+        when one was built (its sizes read again from these digits), else built and kept as one.
+        Numbers matter only to the sizes (a number elsewhere fails whatever its value), so the
+        result, and any failure (_Bail), are ``build``'s."""
+        if args is None:
+            return self.build(name, args)
+        shape, digits = _number_positions(args)
+        key = (name, shape)
+        template = _TEMPLATES.get(key)
+        if template is None:
+            proto = self.build(name, args)
+            if len(_TEMPLATES) >= _TEMPLATES_MAX:
+                _TEMPLATES.clear()
+            _TEMPLATES[key] = proto
+            return proto
+        proto = _Proto()
+        proto.kind, proto.activation = template.kind, template.activation
+        proto.option_offsets, proto.tokens = template.option_offsets, template.tokens
+        proto.size_tokens, proto.size_options = template.size_tokens, template.size_options
+        if len(digits) != len(template.number_ordinals):
+            return self.build(name, args)      # (cannot happen: the same key, the same numbers)
+        ordinals = template.number_ordinals
+        proto.number_ordinals = ordinals
+        proto.size = None if template.size_tokens is None else \
+            self.size(_with_digits(template.size_tokens, ordinals, digits))
+        proto.options = dict(template.options)
+        for key_, toks in template.size_options:
+            proto.options[key_] = self.size(_with_digits(toks, ordinals, digits))
         return proto
 
     def tokens(self, m) -> int:
@@ -483,8 +543,12 @@ class _Prototypes:
         proto.kind, proto.size, proto.activation = kind, None, None
         proto.options, proto.option_offsets = {}, []
         proto.tokens = len(toks)
+        proto.size_tokens, proto.size_options = None, []
+        numbers = [tok[2] for tok in toks if tok[0] == "d"]
+        proto.number_ordinals = {index: k for k, index in enumerate(numbers)}
         if positional:
             proto.size = self.size(positional[0])
+            proto.size_tokens = positional[0]
         if options:                    # where the option names stand (their spans)
             offsets = [t.start() for t in _ARG_TOKEN.finditer(args) if t.lastindex]
         for opt in options:
@@ -495,6 +559,7 @@ class _Prototypes:
             proto.option_offsets.append((key, offsets[opt[0][2]]))
             if value_kind == g.SIZE:
                 proto.options[key] = self.size(value)
+                proto.size_options.append((key, value))
                 continue
             if len(value) != 1 or value[0][0] != "n":
                 raise _Bail            # a word is a single name
