@@ -370,3 +370,29 @@ def test_a_file_with_problems_is_never_stamped(tmp_path, cache):
     base = th.load_theorems([mine], use_env=False)
     assert base.problems
     assert str(mine / "edited2024.toml") not in json.loads(_stamp_file(cache).read_text(encoding="utf-8"))["files"]
+
+
+def test_a_directory_listing_is_reused_only_while_the_directory_is_unchanged(tmp_path, monkeypatch):
+    """theorem_files lists a directory again whenever an entry was added, removed or renamed (its
+    mtime moves), and while its last change is recent (coarse timestamps could hide one made in
+    the same tick); a settled, unchanged directory is not listed again."""
+    import os
+    import time
+
+    from vcbound import theorems as th
+    (tmp_path / "a.toml").write_text("x")
+    old = time.time_ns() - 10_000_000_000
+    os.utime(tmp_path, ns=(old, old))
+    listed = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(th.os, "scandir", lambda p: listed.append(p) or real_scandir(p))
+    assert th.theorem_files(tmp_path) == [str(tmp_path / "a.toml")]
+    assert th.theorem_files(tmp_path) == [str(tmp_path / "a.toml")]
+    assert len(listed) == 1                                   # settled and unchanged: listed once
+    (tmp_path / "b.toml").write_text("y")                     # the directory's mtime moves to now
+    assert th.theorem_files(tmp_path) == [str(tmp_path / "a.toml"), str(tmp_path / "b.toml")]
+    assert th.theorem_files(tmp_path) == [str(tmp_path / "a.toml"), str(tmp_path / "b.toml")]
+    assert len(listed) == 3                                   # changed just now: listed every time
+    (tmp_path / "b.toml").unlink()
+    os.utime(tmp_path, ns=(old + 1, old + 1))
+    assert th.theorem_files(tmp_path) == [str(tmp_path / "a.toml")]

@@ -1001,12 +1001,18 @@ def _text(expr) -> str:
 def _canonical_text(result, view: View, inner: dict) -> str:
     """The bound in vcbound's quantities (W, U, L, T, ...), constants dropped, activation shape
     (pieces, degree) substituted by their values; names the view when it is not the network."""
-    shape = tuple((q, view.quantities.get(q)) for q in ("pieces", "breakpoints", "degree"))
-    # a shape of 0 (degree 0 of threshold units) turns d^(L-1) into 0^(L-1): its value depends on
-    # the network's own sizes, which are then part of the key
-    sizes = tuple((q, view.quantities.get(q)) for q in ("W", "U", "L", "T", "D")) \
-        if any(v == 0 for _q, v in shape) else ()
-    return _canonical_text_cached(result, view.name, view.derived, shape, tuple(sorted(inner)), sizes)
+    key = view.__dict__.get("_shape_key")
+    if key is None:
+        # the view's activation shape, the same for every result (read once per view)
+        shape = tuple((q, view.quantities.get(q)) for q in ("pieces", "breakpoints", "degree"))
+        # a shape of 0 (degree 0 of threshold units) turns d^(L-1) into 0^(L-1): its value depends on
+        # the network's own sizes, which are then part of the key
+        sizes = tuple((q, view.quantities.get(q)) for q in ("W", "U", "L", "T", "D")) \
+            if any(v == 0 for _q, v in shape) else ()
+        key = view.__dict__["_shape_key"] = (shape, sizes)
+    shape, sizes = key
+    return _canonical_text_cached(result, view.name, view.derived, shape, tuple(sorted(inner)) if inner else (),
+                                  sizes)
 
 
 def _zero_powers(expr, sizes: dict):

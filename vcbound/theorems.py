@@ -35,6 +35,8 @@ from .presentation import brief_repr
 
 import os
 import re
+import stat
+import time
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -159,7 +161,13 @@ class Result:
     caveat: str = ""       # a limit of the statement printed next to every number and answer it gives
 
     def __hash__(self):
-        return hash((self.id, self.path))
+        # computed once: a result is part of the key of every memo of the resolver (a query hashes
+        # each applicable result a few hundred times)
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.id, self.path))
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     @property
     def tied_weights_summary(self) -> str:
@@ -692,6 +700,7 @@ def clear_cache() -> None:
     _FILE_CACHE.clear()
     _BASE_CACHE.clear()
     _PARSE_MEMO.clear()
+    _LISTINGS.clear()
 
 
 def _stat_key(path: str) -> tuple[int, int] | None:
@@ -749,7 +758,6 @@ def _load_file(path: str, trusted_ok: bool = False, key=False) -> _FileData:
 def read_regular_file(path: str, limit: int) -> bytes:
     """At most ``limit`` bytes of ``path``, which must be a regular file. Opened without blocking
     and checked on the open descriptor: a FIFO given as a theorem path blocked forever."""
-    import stat
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         st = os.fstat(fd)
@@ -1602,16 +1610,37 @@ def theorem_files(path) -> list[str]:
     not readable files (dangling or looping symbolic links, FIFOs) are kept, so that loading
     reports them instead of skipping them silently; sub-directories are not theorem files."""
     p = Path(path)
-    if p.is_dir():
-        try:
-            with os.scandir(p) as it:
-                entries = [e for e in it if e.name.endswith(".toml")]
-        except OSError:
-            return [str(p)]           # reported when read: "cannot read: ..."
-        # the names joined as strings: pathlib's join cost more than the stat of each file, on every query
-        base = str(p)
-        return [_child(base, e.name) for e in sorted(entries, key=lambda e: e.name) if not _entry_is_dir(e)]
-    return [str(p)]
+    base = str(p)
+    try:
+        st = os.stat(base)
+    except (OSError, ValueError):
+        return [base]
+    if not stat.S_ISDIR(st.st_mode):
+        return [base]
+    # The listing is reused while the directory is unchanged: adding, removing or renaming an entry
+    # changes its mtime. Only a listing taken well after that mtime is trusted (a file system with
+    # coarse timestamps could otherwise hide a change made within the same tick); each file's own
+    # changes are caught by the caller's stat of it.
+    identity = (st.st_mtime_ns, st.st_ino, st.st_dev)
+    known = _LISTINGS.get(base)
+    if known is not None and known[0] == identity and known[1] - st.st_mtime_ns > _SETTLED_NS:
+        return list(known[2])
+    listed_at = time.time_ns()
+    try:
+        with os.scandir(base) as it:
+            entries = [e for e in it if e.name.endswith(".toml")]
+    except OSError:
+        return [base]                 # reported when read: "cannot read: ..."
+    # the names joined as strings: pathlib's join cost more than the stat of each file, on every query
+    files = [_child(base, e.name) for e in sorted(entries, key=lambda e: e.name) if not _entry_is_dir(e)]
+    if len(_LISTINGS) > 64:
+        _LISTINGS.clear()
+    _LISTINGS[base] = (identity, listed_at, tuple(files))
+    return files
+
+
+_LISTINGS: dict = {}              # directory -> ((mtime, inode, device), when listed, its theorem files)
+_SETTLED_NS = 2_000_000_000       # a listing taken this long after the directory's mtime is reused
 
 
 def _child(base: str, name: str) -> str:
