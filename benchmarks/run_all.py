@@ -69,7 +69,7 @@ REASONS = {
         "(sympy's assumption system took ~7 ms per query), and a ratio of counts is refused before its "
         "product is walked (~6 ms). The answers are unchanged: the oracle was regenerated (2,782 "
         "architectures, every answer the same) and the full equivalence run passes. Run alone: "
-        "10-width chain 93 -> 51-59 ms, 30-width 0.52 -> 0.27-0.30 s, pathological repeat 46 -> 27-29 "
+        "10-width chain 93 -> 47-60 ms, 30-width 0.52 -> 0.23-0.30 s, pathological repeat 46 -> 25-29 "
         "ms. What is left is what a per-call numpy design costs: a query prunes ~10 sums of 100-260 "
         "terms on 12 rays, each ~40 numpy calls (0.7-8 ms per sum, ~28 ms in all), multiplies ~1,400 "
         "term objects, and compares ~10 candidate forms. Every step is already memoised, vectorised "
@@ -93,7 +93,7 @@ REASONS = {
     "sweep": (
         "Conditions that fold to true left the compiled function, one numpy error state per run, and "
         "one finiteness pass for all columns (a dot product of two columns is finite only when both "
-        "are) took the ratio from 1.22 to 1.07-1.09. The compiled kernel itself is faster than the "
+        "are) took the ratio from 1.22 to 1.06-1.09. The compiled kernel itself is faster than the "
         "hand-written numpy (77 vs 89 us); what is left is ~17 us per run around it (the error state, "
         "the columns' records, the finiteness pass), which weighs more right after the kernel has "
         "filled the cache with its temporaries.",
