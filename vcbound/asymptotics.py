@@ -1220,6 +1220,15 @@ def _ge_matrix_bits(AT, BT):
     as byte comparisons, a few as words."""
     import numpy as np
 
+    bits = np.unpackbits(_ge_bits(AT, BT).view(np.uint8), axis=1, count=AT.shape[1], bitorder="little")
+    return bits.T.astype(bool)
+
+
+def _ge_bits(AT, BT):
+    """For each row of B (ranks, rays first): the rows of A at least it on every ray, as a bit set
+    (``[len(B), words]`` of uint64, row j of A at bit j % 64 of word j // 64)."""
+    import numpy as np
+
     m, n = AT.shape[1], BT.shape[1]
     words = (m + 63) // 64
     acc = np.full((n, words), ~np.uint64(0), dtype=np.uint64)
@@ -1230,8 +1239,7 @@ def _ge_matrix_bits(AT, BT):
         at_least[:, :m] = a[None, :] >= np.arange(top, dtype=a.dtype)[:, None]
         packed = np.packbits(at_least, axis=1, bitorder="little").view(np.uint64)
         acc &= packed[b]
-    bits = np.unpackbits(acc.view(np.uint8), axis=1, count=m, bitorder="little")
-    return bits.T.astype(bool)
+    return acc
 
 
 def _column_ranks(A, B):
