@@ -620,8 +620,11 @@ def _mul(a: Term, b: Term) -> Term:
 
 def _pow(t: Term, r) -> Term:
     r = sp.Rational(r)
-    return Term(tuple((n, e * r) for n, e in t.powers), tuple((n, e * r) for n, e in t.logs),
-                tuple((f, e * r) for f, e in t.opaque), t.sign if r.q == 1 and r.p % 2 else 1)
+    # an integer power as a Python int: products of terms add exponents, and adding sympy Integers
+    # costs a microsecond each (an int exponent equals and hashes as the Integer)
+    k = int(r.p) if r.q == 1 else r
+    return Term(tuple((n, e * k) for n, e in t.powers), tuple((n, e * k) for n, e in t.logs),
+                tuple((f, e * k) for f, e in t.opaque), t.sign if r.q == 1 and r.p % 2 else 1)
 
 
 # --------------------------------------------------------------------------------------------
