@@ -67,7 +67,7 @@ REASONS = {
         "full search. Dominance matrices are bit sets of rows on ranks (2,000 terms on 32 rays: 24 -> "
         "8 ms). A term's vector is filled in by position. A count's positivity is read from its terms "
         "(sympy's assumption system took ~7 ms per query), and a ratio of counts is refused before its "
-        "product is walked (~6 ms). The answers are unchanged: the oracle was regenerated (2,782 "
+        "product is walked (~6 ms). The answers are unchanged: the oracle was regenerated (2,781-2,782 "
         "architectures, every answer the same) and the full equivalence run passes. Run alone: "
         "10-width chain 93 -> 47-60 ms, 30-width 0.52 -> 0.23-0.30 s, pathological repeat 46 -> 25-29 "
         "ms. What is left is what a per-call numpy design costs: a query prunes ~10 sums of 100-260 "

@@ -487,13 +487,13 @@ class _Prototypes:
                 _TEMPLATES.clear()
             _TEMPLATES[key] = proto
             return proto
+        ordinals = template.number_ordinals
+        if len(digits) != len(ordinals):
+            return self.build(name, args)      # (cannot happen: the same key, the same numbers)
         proto = _Proto()
         proto.kind, proto.activation = template.kind, template.activation
         proto.option_offsets, proto.tokens = template.option_offsets, template.tokens
         proto.size_tokens, proto.size_options = template.size_tokens, template.size_options
-        if len(digits) != len(template.number_ordinals):
-            return self.build(name, args)      # (cannot happen: the same key, the same numbers)
-        ordinals = template.number_ordinals
         proto.number_ordinals = ordinals
         proto.size = None if template.size_tokens is None else \
             self.size(_with_digits(template.size_tokens, ordinals, digits))

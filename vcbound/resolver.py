@@ -24,6 +24,7 @@ import math
 import sympy as sp
 
 from . import asymptotics as asy
+from .asymptotics import exact_rational
 from .classes import CLASS_CLOSURE, topology_in
 from .expressions import make_symbol, to_sympy
 from .presentation import Presentable, brief_repr
@@ -468,11 +469,15 @@ def _requirement_misses(result, view: View, direction: str = "upper", regime=Non
     return reasons
 
 
+# the letters' quantities that are not counts of the network: measures (bridges) and sample symbols
+_NOT_COUNTS = frozenset({"vc", "pdim", "m", "eps", "delta"})
+
+
 def _quantity_misses(result, quantities, reasons: list) -> None:
     """Append to ``reasons`` the quantities the result's letters stand for that this network does not
     have (``quantities``: the view's table, or the set of those it has)."""
     for letter, quantity in result.symbols.items():
-        if quantity in ("vc", "pdim", "m", "eps", "delta"):
+        if quantity in _NOT_COUNTS:
             continue
         if reasons and quantity in ALL_NORM_QUANTITIES:
             continue        # norm quantities exist only for feed-forward chains: the topology reason says it
@@ -687,15 +692,15 @@ def _rational_value(result, expr, quantities):
     rational number for this network and it is built of sums, products and integer powers; else
     None (then the condition is decided on the substituted sympy expression)."""
     if expr.is_Rational:
-        return int(expr.p) if expr.q == 1 else Fraction(int(expr.p), int(expr.q))
+        return exact_rational(expr)
     if expr.is_Symbol:
         quantity = result.symbols.get(expr.name)
-        if quantity is None or quantity in ("m", "eps", "delta", "vc", "pdim"):
+        if quantity is None or quantity in _NOT_COUNTS:
             return None
         value = quantities.get(quantity)
         if value is None or not getattr(value, "is_Rational", False):
             return None
-        return int(value.p) if value.q == 1 else Fraction(int(value.p), int(value.q))
+        return exact_rational(value)
     if expr.is_Add or expr.is_Mul:
         parts = [_rational_value(result, a, quantities) for a in expr.args]
         if any(p is None for p in parts):
@@ -732,7 +737,7 @@ def _substitute_expr(result, expr, quantities):
         quantity = result.symbols.get(s.name)
         if quantity is None:
             continue            # an unspecified constant (C): left symbolic
-        if quantity in ("m", "eps", "delta", "vc", "pdim"):
+        if quantity in _NOT_COUNTS:
             return None
         value = quantities.get(quantity)
         if value is None:
@@ -778,7 +783,7 @@ def _substitute(result, mapping: dict):
         # first; the widths change from network to network
         numeric = {k: v for k, v in numeric.items() if result.symbols.get(k.name) in _ACTIVATION_QUANTITIES}
     if numeric and len(numeric) < len(mapping):
-        partial = _numeric_part(result.bound, tuple(numeric.items()))
+        partial = _substituted(result.bound, tuple(numeric.items()))
         if partial == 0 or partial.has(sp.zoo, sp.nan):
             return partial          # 0 (a degree-0 factor) stays 0 whatever the other counts are
     return _substituted(result.bound, tuple(mapping.items()))
@@ -787,18 +792,13 @@ def _substitute(result, mapping: dict):
 _ACTIVATION_QUANTITIES = frozenset({"pieces", "breakpoints", "degree"})
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _substituted(bound, items: tuple):
-    """``bound.xreplace(dict(items))``, memoised: a query asked again with the answer cache cleared
-    (or another measure of the same network) substitutes the same counts again."""
+    """``bound.xreplace(dict(items))``, memoised: a family of networks shares the numbers of its
+    activation (refusing a bound they make undefined was a fifth of a query), and a query asked
+    again with the answer cache cleared (or another measure of the same network) substitutes the
+    same counts again."""
     return bound.xreplace(dict(items))
-
-
-@lru_cache(maxsize=4096)
-def _numeric_part(bound, numeric: tuple):
-    """``bound`` with its numeric letters substituted (memoised: a family of networks shares the
-    numbers of its activation, and refusing a bound they make undefined was a fifth of a query)."""
-    return bound.xreplace(dict(numeric))
 
 
 def _mapping(result, view: View, inner: dict) -> dict:
